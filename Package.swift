@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "outpost",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "outpost", targets: ["outpost"]),
+        .library(name: "BrokerStore", targets: ["BrokerStore"]),
+        .library(name: "BrokerCore", targets: ["BrokerCore"]),
+        .library(name: "BrokerServer", targets: ["BrokerServer"]),
+        .library(name: "AMQPCodec", targets: ["AMQPCodec"]),
+        .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
+        .library(name: "BrokerTestSupport", targets: ["BrokerTestSupport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(
+            name: "BrokerStore",
+            dependencies: [
+                "LMDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BrokerCore",
+            dependencies: [
+                "BrokerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AMQPCodec",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "MQTTCodec",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "BrokerServer",
+            dependencies: [
+                "BrokerCore",
+                "BrokerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "BrokerTestSupport",
+            dependencies: [
+                "BrokerCore",
+                "BrokerStore",
+                "BrokerServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "outpost",
+            dependencies: [
+                "BrokerServer",
+                "BrokerCore",
+                "BrokerStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
+        .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "BrokerTestSupport"]),
+        .testTarget(
+            name: "AMQPCodecTests",
+            dependencies: [
+                "AMQPCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MQTTCodecTests",
+            dependencies: [
+                "MQTTCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// placeholder: the AMQP 1.0 codec lives here.

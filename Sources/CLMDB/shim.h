@@ -1,0 +1,4 @@
+#ifndef OUTPOST_CLMDB_SHIM_H
+#define OUTPOST_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif

@@ -1,0 +1,1 @@
+// placeholder: the MQTT codec lives here.
