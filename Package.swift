@@ -35,6 +35,7 @@ let package = Package(
                 "LMDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -89,6 +90,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // A child process for the crash test: stores and acknowledges messages until SIGKILLed.
+        .executableTarget(
+            name: "outpost-crash-worker",
+            dependencies: ["BrokerStore"],
+            path: "Tests/CrashWorker"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "BrokerTestSupport"]),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "BrokerTestSupport"]),

@@ -1,1 +1,0 @@
-// placeholder: the AMQP 1.0 codec lives here.

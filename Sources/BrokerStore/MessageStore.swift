@@ -1,0 +1,128 @@
+import Atomics
+import LMDB
+import Logging
+import NIOCore
+
+/// The durable queue engine: one LMDB environment in the data directory, written by
+/// one group-commit thread, read by any thread through snapshots.
+///
+/// Opening reads only metadata (queue records with their counters and the last message
+/// id), so it takes the same time whatever the backlog.
+public final class MessageStore: Sendable {
+    public let configuration: StoreConfiguration
+    public let statistics: StoreStatistics
+    private let environment: LMDBEnvironment
+    private let schema: StoreSchema
+    private let mapLock: ReadWriteLock
+    private let writer: GroupCommitWriter
+    private let directoryLock: DirectoryLock
+    private let lastMessageID: ManagedAtomic<UInt64>
+    private let lastQueueID: ManagedAtomic<UInt32>
+
+    public init(configuration: StoreConfiguration, logger: Logger = Logger(label: "outpost.store")) throws {
+        self.configuration = configuration
+        try makeDirectory(configuration.directory)
+        self.directoryLock = try DirectoryLock(directory: configuration.directory)
+
+        var flags: LMDBEnvironment.Flags = [.noReadAhead]
+        if configuration.syncMode == .singleExplicitSync { flags.insert(.noSync) }
+        do {
+            self.environment = try LMDBEnvironment(
+                directory: configuration.directory,
+                mapSize: configuration.initialMapSize,
+                maxDatabases: StoreSchema.databaseCount,
+                maxReaders: configuration.maxReaders,
+                flags: flags
+            )
+        } catch let error as LMDBError {
+            throw StoreError.io("cannot open the store in \(configuration.directory): \(error)")
+        }
+        self.mapLock = ReadWriteLock()
+        self.statistics = StoreStatistics()
+
+        // Open the schema, drop non-durable queues left by the last run, load metadata.
+        let transaction = try self.environment.beginWriteTransaction()
+        let schema: StoreSchema
+        var queues: [QueueID: QueueRecord] = [:]
+        var lastMessage: UInt64 = 0
+        do {
+            schema = try StoreSchema(transaction: transaction, path: configuration.directory + "/data.mdb")
+            let reader = StoreReader(transaction: transaction, schema: schema)
+            for record in try reader.queues() {
+                queues[record.id] = record
+            }
+            var applier = OperationApplier(transaction: transaction, schema: schema, queues: queues)
+            for record in queues.values where !record.isDurable {
+                try applier.apply(.deleteQueue(record.id))
+            }
+            try applier.writeTouchedQueues()
+            queues = applier.queues
+            lastMessage = try transaction.withCursor(schema.messages) { cursor in
+                try cursor.last().flatMap { StoreKey.messageID($0.key)?.rawValue } ?? 0
+            }
+            try transaction.commit()
+        } catch {
+            transaction.abort()
+            throw error
+        }
+        self.schema = schema
+        self.lastMessageID = ManagedAtomic(lastMessage)
+        self.lastQueueID = ManagedAtomic(queues.keys.map(\.rawValue).max() ?? 0)
+        self.writer = GroupCommitWriter(
+            environment: self.environment,
+            schema: schema,
+            mapLock: self.mapLock,
+            configuration: configuration,
+            queues: queues,
+            statistics: self.statistics,
+            logger: logger
+        )
+        self.writer.start()
+    }
+
+    /// Commits what is pending, stops the writer and closes the environment.
+    public func close() {
+        self.writer.close()
+        self.mapLock.withWriteLock { self.environment.close() }
+    }
+
+    /// A new message id, larger than every id stored before.
+    public func nextMessageID() -> MessageID {
+        MessageID(self.lastMessageID.wrappingIncrementThenLoad(ordering: .relaxed))
+    }
+
+    /// A new queue id.
+    public func nextQueueID() -> QueueID {
+        QueueID(self.lastQueueID.wrappingIncrementThenLoad(ordering: .relaxed))
+    }
+
+    /// Submits operations that commit together; `completion` runs on the writer thread
+    /// once they are durable (or failed). Keep it short: hop to your own executor.
+    public func submit(_ operations: [StoreOperation], completion: @escaping @Sendable (Result<CommitReceipt, StoreError>) -> Void) {
+        self.writer.submit(operations, completion: completion)
+    }
+
+    /// Submits operations and waits until they are durable.
+    public func commit(_ operations: [StoreOperation]) async throws -> CommitReceipt {
+        try await withCheckedThrowingContinuation { continuation in
+            self.submit(operations) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot. Blocking: call from a thread pool, not an event loop.
+    public func read<Result>(_ body: (StoreReader) throws -> Result) throws -> Result {
+        try self.mapLock.withReadLock {
+            let transaction = try self.environment.beginReadTransaction()
+            defer { transaction.abort() }
+            return try body(StoreReader(transaction: transaction, schema: self.schema))
+        }
+    }
+
+    /// Queue records with their counters as of the last commit (no disk access).
+    public var queues: [QueueID: QueueRecord] { self.writer.queueRecords }
+
+    /// Bytes of the data file in use and the current map size.
+    public var size: (used: Int, mapSize: Int) {
+        self.mapLock.withReadLock { (self.environment.usedBytes, self.environment.info.mapSize) }
+    }
+}

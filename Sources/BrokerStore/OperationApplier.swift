@@ -1,0 +1,150 @@
+import LMDB
+
+/// Applies store operations inside one write transaction and keeps queue counters
+/// in step, so that queue depths and byte counts never need a scan.
+struct OperationApplier {
+    let transaction: LMDBTransaction
+    let schema: StoreSchema
+    /// The queue records as they will be after this transaction commits.
+    var queues: [QueueID: QueueRecord]
+    private(set) var touchedQueues: Set<QueueID> = []
+
+    init(transaction: LMDBTransaction, schema: StoreSchema, queues: [QueueID: QueueRecord]) {
+        self.transaction = transaction
+        self.schema = schema
+        self.queues = queues
+    }
+
+    mutating func apply(_ operation: StoreOperation) throws {
+        switch operation {
+        case .storeMessage(let message, let queueIDs):
+            try self.store(message, in: queueIDs)
+        case .removeEntry(let key):
+            try self.remove(key)
+        case .moveEntry(let key, let target, let deliveryCount):
+            try self.move(key, to: target, deliveryCount: deliveryCount)
+        case .setDeliveryCount(let key, let count):
+            try key.withEncoded { keyBytes in
+                if try self.transaction.get(self.schema.entries, key: keyBytes, { _ in true }) != nil {
+                    try withUnsafeBytes(of: count.bigEndian) { try self.transaction.put(self.schema.entries, key: keyBytes, value: $0) }
+                }
+            }
+        case .createQueue(let record):
+            self.queues[record.id] = record
+            self.touchedQueues.insert(record.id)
+        case .deleteQueue(let id):
+            try self.purge(id)
+            self.queues[id] = nil
+            self.touchedQueues.insert(id)
+        case .purgeQueue(let id):
+            try self.purge(id)
+        case .putAddress(let record):
+            try self.transaction.put(self.schema.addresses, key: Array(record.name.utf8), value: record.encoded())
+        case .deleteAddress(let name):
+            try self.transaction.delete(self.schema.addresses, key: Array(name.utf8))
+        case .putRecord(let kind, let key, let value):
+            try self.transaction.put(self.schema.database(for: kind), key: key, value: value)
+        case .deleteRecord(let kind, let key):
+            try self.transaction.delete(self.schema.database(for: kind), key: key)
+        }
+    }
+
+    /// Writes the records of every queue whose counters or definition changed.
+    mutating func writeTouchedQueues() throws {
+        for id in self.touchedQueues {
+            try StoreKey.withQueueKey(id) { key in
+                if let record = self.queues[id] {
+                    try record.encoded().withUnsafeBytes { try self.transaction.put(self.schema.queues, key: key, value: $0) }
+                } else {
+                    try self.transaction.delete(self.schema.queues, key: key)
+                }
+            }
+        }
+    }
+
+    private mutating func store(_ message: StoredMessage, in queueIDs: [QueueID]) throws {
+        let targets = queueIDs.filter { self.queues[$0] != nil }
+        guard !targets.isEmpty else { return }
+        let size = message.storedSize
+        try StoreKey.withMessageKey(message.id) { key in
+            try self.transaction.put(self.schema.messages, key: key, reservingBytes: size) { message.encode(into: $0) }
+            if targets.count > 1 {
+                try withUnsafeBytes(of: UInt32(targets.count).bigEndian) {
+                    try self.transaction.put(self.schema.referenceCounts, key: key, value: $0)
+                }
+            }
+        }
+        let zero = UInt32(0)
+        for queue in targets {
+            try EntryKey(queue: queue, priority: message.priority, message: message.id).withEncoded { entryKey in
+                try withUnsafeBytes(of: zero) { try self.transaction.put(self.schema.entries, key: entryKey, value: $0) }
+            }
+            self.count(queue, messages: 1, bytes: size)
+        }
+    }
+
+    private mutating func remove(_ key: EntryKey) throws {
+        let existed = try key.withEncoded { try self.transaction.delete(self.schema.entries, key: $0) }
+        guard existed else { return }
+        let size = try self.releaseReference(to: key.message)
+        self.count(key.queue, messages: -1, bytes: -size)
+    }
+
+    private mutating func move(_ key: EntryKey, to target: QueueID, deliveryCount: UInt32) throws {
+        guard self.queues[target] != nil else {
+            // The target vanished; dropping the entry would lose the message, so keep it.
+            return
+        }
+        let existed = try key.withEncoded { try self.transaction.delete(self.schema.entries, key: $0) }
+        guard existed else { return }
+        let size = try StoreKey.withMessageKey(key.message) { messageKey in
+            try self.transaction.get(self.schema.messages, key: messageKey) { $0.count } ?? 0
+        }
+        try EntryKey(queue: target, priority: key.priority, message: key.message).withEncoded { entryKey in
+            try withUnsafeBytes(of: deliveryCount.bigEndian) { try self.transaction.put(self.schema.entries, key: entryKey, value: $0) }
+        }
+        self.count(key.queue, messages: -1, bytes: -size)
+        self.count(target, messages: 1, bytes: size)
+    }
+
+    private mutating func purge(_ id: QueueID) throws {
+        var removed: [EntryKey] = []
+        try self.transaction.withCursor(self.schema.entries) { cursor in
+            var current = try EntryKey.firstKey(of: id).withEncoded { try cursor.seek(atOrAfter: $0) }
+            while let (keyBytes, _) = current {
+                guard let key = EntryKey(decoding: keyBytes), key.queue == id else { break }
+                removed.append(key)
+                current = try cursor.next()
+            }
+        }
+        for key in removed {
+            try self.remove(key)
+        }
+    }
+
+    /// Drops one reference to a message, deleting it with its last; returns its stored size.
+    private func releaseReference(to id: MessageID) throws -> Int {
+        try StoreKey.withMessageKey(id) { key in
+            let size = try self.transaction.get(self.schema.messages, key: key) { $0.count } ?? 0
+            let references = try self.transaction.get(self.schema.referenceCounts, key: key) { StoreKey.uint32($0) } ?? 1
+            if references > 2 {
+                try withUnsafeBytes(of: (references - 1).bigEndian) {
+                    try self.transaction.put(self.schema.referenceCounts, key: key, value: $0)
+                }
+            } else if references == 2 {
+                try self.transaction.delete(self.schema.referenceCounts, key: key)
+            } else {
+                try self.transaction.delete(self.schema.messages, key: key)
+            }
+            return size
+        }
+    }
+
+    private mutating func count(_ queue: QueueID, messages: Int, bytes: Int) {
+        guard var record = self.queues[queue] else { return }
+        record.messageCount = UInt64(max(0, Int(record.messageCount) + messages))
+        record.byteCount = UInt64(max(0, Int(record.byteCount) + bytes))
+        self.queues[queue] = record
+        self.touchedQueues.insert(queue)
+    }
+}

@@ -1,1 +1,0 @@
-// placeholder: the MQTT codec lives here.
