@@ -33,11 +33,11 @@ struct OperationApplier {
             self.queues[record.id] = record
             self.touchedQueues.insert(record.id)
         case .deleteQueue(let id):
-            try self.purge(id)
+            try self.purge(id, keeping: [])
             self.queues[id] = nil
             self.touchedQueues.insert(id)
-        case .purgeQueue(let id):
-            try self.purge(id)
+        case .purgeQueue(let id, let keeping):
+            try self.purge(id, keeping: keeping)
         case .putAddress(let record):
             try self.transaction.put(self.schema.addresses, key: Array(record.name.utf8), value: record.encoded())
         case .deleteAddress(let name):
@@ -107,13 +107,13 @@ struct OperationApplier {
         self.count(target, messages: 1, bytes: size)
     }
 
-    private mutating func purge(_ id: QueueID) throws {
+    private mutating func purge(_ id: QueueID, keeping: Set<EntryKey>) throws {
         var removed: [EntryKey] = []
         try self.transaction.withCursor(self.schema.entries) { cursor in
             var current = try EntryKey.firstKey(of: id).withEncoded { try cursor.seek(atOrAfter: $0) }
             while let (keyBytes, _) = current {
                 guard let key = EntryKey(decoding: keyBytes), key.queue == id else { break }
-                removed.append(key)
+                if !keeping.contains(key) { removed.append(key) }
                 current = try cursor.next()
             }
         }

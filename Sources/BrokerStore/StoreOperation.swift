@@ -11,8 +11,8 @@ public enum StoreOperation: Sendable {
     case createQueue(QueueRecord)
     /// Deletes a queue with all its entries.
     case deleteQueue(QueueID)
-    /// Removes every entry of a queue, keeping the queue.
-    case purgeQueue(QueueID)
+    /// Removes every entry of a queue except `keeping` (deliveries in flight), keeping the queue.
+    case purgeQueue(QueueID, keeping: Set<EntryKey>)
     case putAddress(AddressRecord)
     case deleteAddress(String)
     case putRecord(RecordKind, key: [UInt8], value: [UInt8])

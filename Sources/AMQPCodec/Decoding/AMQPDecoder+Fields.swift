@@ -240,6 +240,12 @@ extension AMQPDecoder {
 
     /// Reads a composite's field list once its descriptor has been read.
     mutating func readFields<Composite: AMQPComposite>(of type: Composite.Type) throws -> Composite {
+        // Composites can nest (transactional-state holds an outcome), so they count towards the depth.
+        guard self.compositeDepth < Self.maximumNestingDepth else {
+            throw self.error(.nestingTooDeep, Composite.compositeName)
+        }
+        self.compositeDepth += 1
+        defer { self.compositeDepth -= 1 }
         var fields = try self.beginFields(of: Composite.compositeName)
         let value = try Composite(fields: &fields, decoder: &self)
         try self.endFields(fields)

@@ -12,6 +12,8 @@ struct AMQPDecoder {
     /// How many more values may be materialised. Starts at the input size so that zero-width array
     /// elements (`null`, `uint0`, …) cannot turn a 4-byte count into billions of values.
     private var valueBudget: Int
+    /// How many composite values are being decoded inside each other.
+    var compositeDepth = 0
 
     /// - Parameter offsetOfFirstByte: the offset errors report for the current reader index, for a
     ///   buffer that is a slice of a larger unit (such as a frame body).

@@ -1,0 +1,5 @@
+import Benchmark
+import StoreBenchKit
+
+let benchmarks: @Sendable () -> Void = {
+}

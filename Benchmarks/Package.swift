@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Store benchmarks (issue 2). A separate package so that `make test` in the root
+// never builds the benchmark dependencies. See README.md for the commands.
+let package = Package(
+    name: "OutpostBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // The raw LMDB baseline talks to liblmdb directly (the root package does not
+        // export its LMDB wrapper as a product).
+        .systemLibrary(name: "CLMDBRaw", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(
+            name: "StoreBenchKit",
+            dependencies: [
+                "CLMDBRaw",
+                .product(name: "BrokerStore", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "outpost-store-bench", dependencies: ["StoreBenchKit"]),
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                "StoreBenchKit",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

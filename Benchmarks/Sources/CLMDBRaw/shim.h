@@ -1,0 +1,4 @@
+#ifndef OUTPOST_BENCH_CLMDBRAW_SHIM_H
+#define OUTPOST_BENCH_CLMDBRAW_SHIM_H
+#include <lmdb.h>
+#endif

@@ -1,0 +1,333 @@
+import BrokerStore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The protocol-neutral broker: addresses, queues, routing and publishing.
+///
+/// Front ends translate their protocol onto this: a producer calls `publish`, a
+/// consumer attaches to a queue found with `anycastQueue(for:)` or `subscribe(...)`.
+public final class Broker: @unchecked Sendable {
+    // @unchecked: `routing` is only accessed with `routingLock` held; everything
+    // else is immutable or Sendable. The routing lock is never held while calling
+    // into a queue, so the order is always routing lock → nothing.
+
+    public let store: MessageStore
+    public let configuration: BrokerConfiguration
+    let services: BrokerServices
+    private let routingLock = NIOLock()
+    private var routing = RoutingTable()
+    private let logger: Logger
+
+    /// Opens the broker over `store`, restoring every durable address and queue.
+    public init(
+        store: MessageStore,
+        configuration: BrokerConfiguration = BrokerConfiguration(),
+        threadPool: NIOThreadPool,
+        clock: any BrokerClock = SystemClock(),
+        logger: Logger = Logger(label: "outpost.broker")
+    ) throws {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.services = BrokerServices(
+            store: store,
+            threadPool: threadPool,
+            clock: clock,
+            configuration: configuration,
+            logger: logger
+        )
+        let (addresses, records) = try store.read { reader in (try reader.addresses(), try reader.queues()) }
+        for address in addresses {
+            self.routing.addresses[address.name, default: RoutingTable.AddressState(routingTypes: [])].routingTypes.formUnion(address.routingTypes)
+        }
+        for record in store.queues.values.sorted(by: { $0.id < $1.id }) where records.contains(where: { $0.id == record.id }) {
+            let queue = Queue(record: record, policy: configuration.policy(for: record.address), services: self.services)
+            self.routing.add(queue)
+        }
+        self.services.router = self
+        // Queues with a backlog start paging their first window in now, in the background.
+        for queue in self.queues {
+            queue.loadInitialWindow()
+        }
+    }
+
+    public var clock: any BrokerClock { self.services.clock }
+
+    // MARK: Lookup
+
+    public var queues: [Queue] { self.routingLock.withLock { Array(self.routing.queuesByName.values) } }
+
+    public func queue(named name: String) -> Queue? {
+        self.routingLock.withLock { self.routing.queuesByName[name] }
+    }
+
+    public func queue(id: QueueID) -> Queue? {
+        self.routingLock.withLock { self.routing.queuesByID[id] }
+    }
+
+    public struct AddressInfo: Sendable, Equatable {
+        public var name: String
+        public var routingTypes: AddressRecord.RoutingTypes
+        public var queueNames: [String]
+    }
+
+    public var addresses: [AddressInfo] {
+        self.routingLock.withLock {
+            self.routing.addresses.map { name, state in
+                AddressInfo(name: name, routingTypes: state.routingTypes, queueNames: self.routing.queuesByName.values.filter { $0.address == name }.map(\.name).sorted())
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    public func policy(for address: String) -> AddressPolicy { self.configuration.policy(for: address) }
+
+    // MARK: Addresses and queues
+
+    /// Makes sure `address` exists with (at least) `routingTypes`, creating it when
+    /// auto-create allows. Throws `addressNotFound` otherwise.
+    public func ensureAddress(_ address: String, routingTypes: AddressRecord.RoutingTypes) throws {
+        guard !address.isEmpty, TopicFilter(address).hasWildcards == false else {
+            throw BrokerError(.invalidArgument, "invalid address name '\(address)'")
+        }
+        let record: AddressRecord? = try self.routingLock.withLock {
+            if let state = self.routing.addresses[address] {
+                if state.routingTypes.isSuperset(of: routingTypes) { return nil }
+                guard self.configuration.autoCreateAddresses else {
+                    throw BrokerError(.addressNotFound, "address '\(address)' does not support the requested routing type")
+                }
+                let merged = state.routingTypes.union(routingTypes)
+                self.routing.addresses[address]?.routingTypes = merged
+                return AddressRecord(name: address, routingTypes: merged)
+            }
+            guard self.configuration.autoCreateAddresses else {
+                throw BrokerError(.addressNotFound, "address '\(address)' does not exist and auto-create is off")
+            }
+            self.routing.addresses[address] = RoutingTable.AddressState(routingTypes: routingTypes)
+            return AddressRecord(name: address, routingTypes: routingTypes)
+        }
+        if let record {
+            self.store.submit([.putAddress(record)]) { _ in }
+        }
+    }
+
+    /// Creates a queue. The definition is submitted to the store ahead of any message
+    /// for it (the writer keeps submission order), so no wait is needed.
+    @discardableResult
+    public func createQueue(
+        name: String,
+        address: String,
+        routingType: QueueRecord.RoutingType,
+        isDurable: Bool,
+        filter: String? = nil
+    ) throws -> Queue {
+        let bindingFilter = filter ?? address
+        guard TopicFilter(bindingFilter).isValid else {
+            throw BrokerError(.invalidArgument, "invalid filter '\(bindingFilter)'")
+        }
+        if !TopicFilter(bindingFilter).hasWildcards || routingType == .anycast {
+            try self.ensureAddress(address, routingTypes: routingType == .anycast ? .anycast : .multicast)
+        }
+        let queue: Queue = try self.routingLock.withLock {
+            if let existing = self.routing.queuesByName[name] {
+                guard existing.address == address, existing.routingType == routingType, existing.filter == bindingFilter else {
+                    throw BrokerError(.alreadyExists, "queue '\(name)' exists on address '\(existing.address)' with another definition")
+                }
+                return existing
+            }
+            let record = QueueRecord(
+                id: self.store.nextQueueID(),
+                name: name,
+                address: address,
+                routingType: routingType,
+                isDurable: isDurable,
+                filter: bindingFilter
+            )
+            let queue = Queue(record: record, policy: self.configuration.policy(for: address), services: self.services)
+            self.routing.add(queue)
+            // Submitted under the routing lock so creation order is store order.
+            self.store.submit([.createQueue(record)]) { _ in }
+            return queue
+        }
+        return queue
+    }
+
+    /// The anycast queue of `address` (named as the address), created when auto-create allows.
+    public func anycastQueue(for address: String) throws -> Queue {
+        if let queue = self.queue(named: address), queue.routingType == .anycast { return queue }
+        try self.ensureAddress(address, routingTypes: .anycast)
+        guard self.configuration.autoCreateQueues || self.queue(named: address) != nil else {
+            throw BrokerError(.queueNotFound, "queue '\(address)' does not exist and auto-create is off")
+        }
+        return try self.createQueue(name: address, address: address, routingType: .anycast, isDurable: true)
+    }
+
+    /// A subscription queue bound to `filter` (an address or an MQTT-style pattern).
+    public func subscribe(queueName: String, filter: String, isDurable: Bool) throws -> Queue {
+        let pattern = TopicFilter(filter)
+        guard pattern.isValid else { throw BrokerError(.invalidArgument, "invalid subscription filter '\(filter)'") }
+        return try self.createQueue(name: queueName, address: filter, routingType: .multicast, isDurable: isDurable, filter: filter)
+    }
+
+    /// Deletes a queue with its messages; its consumers stop receiving.
+    public func deleteQueue(named name: String) throws {
+        let queue: Queue = try self.routingLock.withLock {
+            guard let queue = self.routing.queuesByName[name] else {
+                throw BrokerError(.queueNotFound, "queue '\(name)' does not exist")
+            }
+            self.routing.remove(queue)
+            self.store.submit([.deleteQueue(queue.id)]) { _ in }
+            return queue
+        }
+        _ = queue
+    }
+
+    // MARK: Publishing
+
+    /// The queues a message to `address` goes to: its anycast queue and every
+    /// multicast binding that matches, exact or wildcard.
+    public func route(_ address: String) -> [Queue] {
+        self.routingLock.withLock { self.routing.route(address) }
+    }
+
+    /// Stores and routes a message. `completion` runs once the message is durable in
+    /// every queue it was routed to (at once for non-durable messages kept in memory),
+    /// or with the reason it was refused. It may run on the store's writer thread.
+    public func publish(
+        _ incoming: IncomingMessage,
+        autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast,
+        completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
+    ) {
+        do {
+            try self.ensureAddress(incoming.address, routingTypes: [])
+        } catch {
+            do {
+                try self.ensureAddress(incoming.address, routingTypes: routingTypes)
+            } catch let error as BrokerError {
+                return completion(.failure(error))
+            } catch {
+                return completion(.failure(BrokerError(.invalidArgument, "\(error)")))
+            }
+        }
+        var queues = self.route(incoming.address)
+        if queues.isEmpty, routingTypes.contains(.anycast), self.configuration.autoCreateQueues,
+            self.routingLock.withLock({ self.routing.addresses[incoming.address]?.routingTypes.contains(.anycast) ?? false })
+        {
+            if let queue = try? self.anycastQueue(for: incoming.address) { queues = [queue] }
+        }
+        guard !queues.isEmpty else {
+            // A topic nobody subscribes to: accepted and dropped, as every broker does.
+            return completion(.success(()))
+        }
+        let policy = self.configuration.policy(for: incoming.address)
+        let now = self.services.clock.now()
+        let message = StoredMessage(
+            id: self.store.nextMessageID(),
+            address: incoming.address,
+            priority: incoming.priority ?? policy.defaultPriority,
+            isDurable: incoming.isDurable,
+            expiration: incoming.expiration ?? policy.defaultTimeToLive.map { now + $0 },
+            creationTime: now,
+            origin: incoming.origin,
+            body: incoming.body
+        )
+        self.enqueue(message, in: queues, completion: completion)
+    }
+
+    /// Reserves room in every queue, stores the message when it must be stored, and
+    /// hands the entry to each queue once durable.
+    func enqueue(
+        _ message: StoredMessage,
+        in queues: [Queue],
+        deliveryCount: UInt32 = 0,
+        completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
+    ) {
+        let size = message.storedSize
+        var reserved: [Queue] = []
+        for queue in queues {
+            switch queue.reserve(size: size) {
+            case .reserved:
+                reserved.append(queue)
+            case .full(let policy):
+                for queue in reserved { queue.cancelReservation(size: size) }
+                return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
+            }
+        }
+        if !message.isDurable, reserved.allSatisfy(\.canHoldInMemory) {
+            for queue in reserved {
+                let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
+                queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false), commit: 0)
+            }
+            return completion(.success(()))
+        }
+        let targets = reserved
+        self.store.submit([.storeMessage(message, queues: targets.map(\.id))]) { result in
+            switch result {
+            case .success(let receipt):
+                for queue in targets {
+                    let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
+                    queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: true), commit: receipt.transactionID)
+                }
+                completion(.success(()))
+            case .failure(let error):
+                for queue in targets { queue.cancelReservation(size: size) }
+                let kind: BrokerError.Kind = error.kind == .full ? .resourceLimitExceeded : .storeFailure
+                completion(.failure(BrokerError(kind, error.detail)))
+            }
+        }
+    }
+
+    // MARK: Dead letters and expiry
+
+    /// Entries past their delivery attempts or rejected go to the dead-letter address.
+    func deadLettered(_ entries: [QueueEntry], from queue: Queue) {
+        let policy = self.configuration.policy(for: queue.address)
+        self.move(entries, from: queue, to: policy.deadLetterAddress, reason: "dead-letter")
+    }
+
+    func expired(_ entries: [QueueEntry], from queue: Queue) {
+        let policy = self.configuration.policy(for: queue.address)
+        self.move(entries, from: queue, to: policy.expiryAddress, reason: "expiry")
+    }
+
+    /// Moves entries to the anycast queue of `address` keeping the stored message,
+    /// or removes them when there is no such address (or the entry came from it).
+    private func move(_ entries: [QueueEntry], from source: Queue, to address: String?, reason: String) {
+        let target: Queue? = address.flatMap { address in
+            guard address != source.address else { return nil }
+            return try? self.anycastQueue(for: address)
+        }
+        guard let target else {
+            let removals = entries.filter(\.isStored).map { StoreOperation.removeEntry($0.key) }
+            if !removals.isEmpty { self.store.submit(removals) { _ in } }
+            self.logger.debug("messages dropped", metadata: ["outpost.queue": "\(source.name)", "outpost.reason": "\(reason)", "outpost.count": "\(entries.count)"])
+            return
+        }
+        for entry in entries {
+            var moved = entry
+            moved.key = EntryKey(queue: target.id, priority: entry.key.priority, message: entry.message.id)
+            // A dead-letter queue takes what it is given; limits apply to producers.
+            _ = target.reserve(size: entry.size)
+            let arrival = moved
+            if entry.isStored {
+                self.store.submit([.moveEntry(entry.key, to: target.id, deliveryCount: entry.deliveryCount)]) { result in
+                    if case .success(let receipt) = result {
+                        target.entryArrived(arrival, commit: receipt.transactionID)
+                    } else {
+                        target.cancelReservation(size: entry.size)
+                    }
+                }
+            } else {
+                target.entryArrived(moved, commit: 0)
+            }
+        }
+    }
+
+    /// Expires ready messages of every queue; the daemon calls this periodically.
+    public func expireMessages() {
+        for queue in self.queues {
+            queue.expireMessages()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import BrokerStore
+
+/// A consumer attached to a queue. Credit says how many more deliveries it accepts;
+/// calls it makes return the deliveries they free up directly (so a front end can
+/// write them in order), while later arrivals come through its delegate.
+public final class Consumer: Sendable {
+    public let queue: Queue
+    let id: QueueStateMachine.ConsumerID
+
+    init(queue: Queue, id: QueueStateMachine.ConsumerID) {
+        self.queue = queue
+        self.id = id
+    }
+
+    /// Adds credit; returns deliveries that were waiting.
+    public func addCredit(_ credit: Int) -> [Delivery] {
+        self.queue.withState(for: self.id) { $0.addCredit(credit, to: self.id, now: $1) }
+    }
+
+    /// Sets the credit to an absolute value (AMQP link credit); returns deliveries that were waiting.
+    public func setCredit(_ credit: Int) -> [Delivery] {
+        self.queue.withState(for: self.id) { $0.setCredit(credit, of: self.id, now: $1) }
+    }
+
+    public var credit: Int { self.queue.credit(of: self.id) }
+
+    /// Delivers what is ready now, then sets the credit to zero (AMQP drain).
+    public func drain() -> (deliveries: [Delivery], unusedCredit: Int) {
+        self.queue.drain(self.id)
+    }
+
+    /// The consumer processed the message: it is removed for good.
+    public func acknowledge(_ key: EntryKey) -> [Delivery] {
+        self.queue.withState(for: self.id) { $0.acknowledge(key, now: $1) }
+    }
+
+    /// The consumer gives the message back (AMQP released: not counted as an attempt;
+    /// modified with delivery-failed: counted).
+    public func release(_ key: EntryKey, countAttempt: Bool) -> [Delivery] {
+        self.queue.withState(for: self.id) { $0.release(key, countAttempt: countAttempt, now: $1) }
+    }
+
+    /// The consumer refuses the message: it goes to the dead-letter address.
+    public func reject(_ key: EntryKey) -> [Delivery] {
+        self.queue.withState(for: self.id) { $0.reject(key, now: $1) }
+    }
+
+    /// Detaches; unsettled deliveries return to the queue, counted as attempts.
+    public func close() {
+        self.queue.removeConsumer(self.id)
+    }
+}

@@ -1,0 +1,259 @@
+import BrokerStore
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// A queue: its definition plus its state machine, owned through one lock.
+///
+/// Every event takes the lock, feeds the state machine and releases it; the returned
+/// actions (deliveries, store writes, page-ins) run after the lock is released, so no
+/// callback into a front end or the store ever happens while the lock is held.
+public final class Queue: @unchecked Sendable {
+    // @unchecked: `state`, `delegates`, `nextConsumerID` and `spaceWaiters` are only
+    // accessed with `lock` held. Lock order: the broker's routing lock is never taken
+    // while a queue lock is held.
+
+    public let id: QueueID
+    public let name: String
+    public let address: String
+    public let routingType: QueueRecord.RoutingType
+    public let isDurable: Bool
+    /// The binding pattern for wildcard subscriptions, else the address itself.
+    public let filter: String
+
+    private let lock = NIOLock()
+    private var state: QueueStateMachine
+    private var delegates: [QueueStateMachine.ConsumerID: any ConsumerDelegate] = [:]
+    private var nextConsumerID = 0
+    private var spaceWaiters: [@Sendable () -> Void] = []
+    private let services: BrokerServices
+
+    init(record: QueueRecord, policy: AddressPolicy, services: BrokerServices) {
+        self.id = record.id
+        self.name = record.name
+        self.address = record.address
+        self.routingType = record.routingType
+        self.isDurable = record.isDurable
+        self.filter = record.filter
+        self.services = services
+        self.state = QueueStateMachine(
+            queueID: record.id,
+            policy: policy,
+            windowMessages: services.configuration.queueWindowMessages,
+            windowBytes: services.configuration.queueWindowBytes,
+            storedMessages: Int(record.messageCount),
+            storedBytes: Int(record.byteCount)
+        )
+    }
+
+    var record: QueueRecord {
+        QueueRecord(id: self.id, name: self.name, address: self.address, routingType: self.routingType, isDurable: self.isDurable, filter: self.filter)
+    }
+
+    // MARK: Statistics
+
+    public struct Statistics: Sendable, Equatable {
+        public var messageCount: Int
+        public var byteCount: Int
+        public var consumerCount: Int
+        public var inFlight: Int
+        public var enqueuedTotal: Int
+        public var deliveredTotal: Int
+        public var acknowledgedTotal: Int
+    }
+
+    public var statistics: Statistics {
+        self.lock.withLock {
+            Statistics(
+                messageCount: self.state.messageCount,
+                byteCount: self.state.byteCount,
+                consumerCount: self.state.consumerCount,
+                inFlight: self.state.inFlight.count,
+                enqueuedTotal: self.state.enqueuedTotal,
+                deliveredTotal: self.state.deliveredTotal,
+                acknowledgedTotal: self.state.acknowledgedTotal
+            )
+        }
+    }
+
+    public var isFull: Bool { self.lock.withLock { self.state.isFull } }
+
+    /// Calls `callback` once when the queue is below its limits (at once if it already is).
+    public func whenNotFull(_ callback: @escaping @Sendable () -> Void) {
+        let callNow = self.lock.withLock {
+            if self.state.isFull {
+                self.spaceWaiters.append(callback)
+                return false
+            }
+            return true
+        }
+        if callNow { callback() }
+    }
+
+    // MARK: Producers (called by the broker)
+
+    func reserve(size: Int) -> QueueStateMachine.Reservation {
+        var actions = QueueStateMachine.Actions()
+        let outcome = self.lock.withLock { self.state.reserve(size: size, actions: &actions) }
+        self.perform(actions)
+        return outcome
+    }
+
+    func cancelReservation(size: Int) {
+        self.lock.withLock { self.state.cancelReservation(size: size) }
+    }
+
+    var canHoldInMemory: Bool { self.lock.withLock { self.state.canHoldInMemory } }
+
+    func entryArrived(_ entry: QueueEntry, commit: Int) {
+        let now = self.services.clock.now()
+        let actions = self.lock.withLock { self.state.entryArrived(entry, commit: commit, now: now) }
+        self.perform(actions)
+    }
+
+    func loadInitialWindow() {
+        let actions = self.lock.withLock { self.state.started() }
+        self.perform(actions)
+    }
+
+    // MARK: Consumers
+
+    /// Adds a consumer with `credit`; deliveries arrive through `delegate`.
+    public func addConsumer(delegate: any ConsumerDelegate, credit: Int = 0) -> Consumer {
+        let now = self.services.clock.now()
+        let (id, actions) = self.lock.withLock {
+            let id = self.nextConsumerID
+            self.nextConsumerID += 1
+            self.delegates[id] = delegate
+            return (id, self.state.addConsumer(id, credit: credit, now: now))
+        }
+        self.perform(actions)
+        return Consumer(queue: self, id: id)
+    }
+
+    func removeConsumer(_ id: QueueStateMachine.ConsumerID) {
+        let now = self.services.clock.now()
+        let actions = self.lock.withLock {
+            self.delegates[id] = nil
+            return self.state.removeConsumer(id, now: now)
+        }
+        self.perform(actions)
+    }
+
+    func withState(
+        for consumer: QueueStateMachine.ConsumerID,
+        _ event: (inout QueueStateMachine, Int64) -> QueueStateMachine.Actions
+    ) -> [Delivery] {
+        let now = self.services.clock.now()
+        let actions = self.lock.withLock { event(&self.state, now) }
+        return self.perform(actions, returningDeliveriesOf: consumer)
+    }
+
+    func drain(_ consumer: QueueStateMachine.ConsumerID) -> (deliveries: [Delivery], unusedCredit: Int) {
+        let now = self.services.clock.now()
+        let (actions, unused) = self.lock.withLock { self.state.drain(consumer, now: now) }
+        return (self.perform(actions, returningDeliveriesOf: consumer), unused)
+    }
+
+    func credit(of consumer: QueueStateMachine.ConsumerID) -> Int {
+        self.lock.withLock { self.state.credit(of: consumer) }
+    }
+
+    // MARK: Management
+
+    /// Removes every ready message (in memory and on disk). Returns how many.
+    @discardableResult
+    public func purge() -> Int {
+        let (actions, removed) = self.lock.withLock { self.state.purge() }
+        self.perform(actions)
+        return removed
+    }
+
+    /// Moves expired ready messages to the expiry address (or drops them).
+    public func expireMessages() {
+        let now = self.services.clock.now()
+        let actions = self.lock.withLock { self.state.expire(now: now) }
+        self.perform(actions)
+    }
+
+    /// Messages of the queue in delivery order without consuming them: from the store
+    /// for stored entries, merged with memory-only ones.
+    public func browse(limit: Int, after: EntryKey? = nil) throws -> [Delivery] {
+        let inMemory = self.lock.withLock { self.state.entriesInMemory.filter { !$0.isStored } }
+        var result = try self.services.store.read { reader in
+            try reader.page(of: self.id, after: after, maxCount: limit, maxBytes: Int.max).items.map {
+                Delivery(key: $0.entry.key, message: $0.message, deliveryCount: $0.entry.deliveryCount)
+            }
+        }
+        for entry in inMemory where after.map({ $0 < entry.key }) ?? true {
+            result.append(Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount))
+        }
+        result.sort { $0.key < $1.key }
+        return Array(result.prefix(limit))
+    }
+
+    // MARK: Actions
+
+    @discardableResult
+    private func perform(
+        _ actions: QueueStateMachine.Actions,
+        returningDeliveriesOf caller: QueueStateMachine.ConsumerID? = nil
+    ) -> [Delivery] {
+        var returned: [Delivery] = []
+        if !actions.storeOperations.isEmpty {
+            let logger = self.services.logger
+            let queueName = self.name
+            self.services.store.submit(actions.storeOperations) { result in
+                if case .failure(let error) = result {
+                    logger.error("queue store update failed", metadata: ["outpost.queue": "\(queueName)", "outpost.error": "\(error)"])
+                }
+            }
+        }
+        if !actions.dispatches.isEmpty {
+            let delegates = self.lock.withLock { self.delegates }
+            for dispatch in actions.dispatches {
+                if dispatch.consumer == caller {
+                    returned.append(contentsOf: dispatch.deliveries)
+                } else {
+                    delegates[dispatch.consumer]?.deliver(dispatch.deliveries)
+                }
+            }
+        }
+        if !actions.expired.isEmpty {
+            self.services.router?.expired(actions.expired, from: self)
+        }
+        if !actions.deadLettered.isEmpty {
+            self.services.router?.deadLettered(actions.deadLettered, from: self)
+        }
+        if let request = actions.pageIn {
+            self.pageIn(request)
+        }
+        if actions.spaceAvailable {
+            let waiters = self.lock.withLock {
+                guard !self.state.isFull else { return [@Sendable () -> Void]() }
+                defer { self.spaceWaiters.removeAll() }
+                return self.spaceWaiters
+            }
+            for waiter in waiters { waiter() }
+        }
+        return returned
+    }
+
+    private func pageIn(_ request: QueueStateMachine.PageRequest) {
+        let store = self.services.store
+        let queueID = self.id
+        self.services.threadPool.submit { [self] _ in
+            do {
+                let page = try store.read { reader in
+                    try reader.page(of: queueID, after: request.after, maxCount: request.maxCount, maxBytes: request.maxBytes)
+                }
+                let now = self.services.clock.now()
+                let actions = self.lock.withLock { self.state.pageLoaded(page, generation: request.generation, now: now) }
+                self.perform(actions)
+            } catch {
+                self.services.logger.error("queue page-in failed", metadata: ["outpost.queue": "\(self.name)", "outpost.error": "\(error)"])
+                self.lock.withLock { self.state.pageFailed() }
+            }
+        }
+    }
+}

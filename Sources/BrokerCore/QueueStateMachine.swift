@@ -1,0 +1,428 @@
+import BrokerStore
+
+/// The in-memory state of one queue: a bounded window of ready entries, deliveries in
+/// flight, consumers with credit, and where the window stands relative to the disk.
+///
+/// A plain struct driven by events; it returns what the owner must do (deliver, write
+/// to the store, page in, dead-letter). It never touches a lock, a thread or the store.
+struct QueueStateMachine {
+    typealias ConsumerID = Int
+
+    /// Where the in-memory window stands relative to the entries on disk.
+    enum Paging: Equatable {
+        /// Every entry of the queue is in memory (ready or in flight).
+        case allInMemory
+        /// Entries with a key up to `loadedThrough` are in memory; later ones only on
+        /// disk. `ignoredCommit` is the newest commit whose entry stayed on disk, so a
+        /// page read from an older snapshot cannot declare the queue fully loaded.
+        case paged(loadedThrough: EntryKey?, pageInFlight: Bool, ignoredCommit: Int)
+    }
+
+    struct ConsumerSlot {
+        var id: ConsumerID
+        var credit: Int
+    }
+
+    struct InFlight {
+        var entry: QueueEntry
+        var consumer: ConsumerID
+    }
+
+    /// Deliveries for one consumer.
+    struct Dispatch {
+        var consumer: ConsumerID
+        var deliveries: [Delivery]
+    }
+
+    /// What the owner does after an event.
+    struct Actions {
+        var dispatches: [Dispatch] = []
+        var storeOperations: [StoreOperation] = []
+        /// Entries that expired while ready: to the expiry address or dropped.
+        var expired: [QueueEntry] = []
+        /// Entries past their delivery attempts or rejected: to the dead-letter address.
+        var deadLettered: [QueueEntry] = []
+        /// Read the next page of the queue from the store.
+        var pageIn: PageRequest?
+        /// There is room again below the limits: wake blocked producers.
+        var spaceAvailable = false
+    }
+
+    struct PageRequest: Equatable {
+        var after: EntryKey?
+        var maxCount: Int
+        var maxBytes: Int
+        var generation: Int
+    }
+
+    let queueID: QueueID
+    let windowMessages: Int
+    let windowBytes: Int
+    var policy: AddressPolicy
+
+    private(set) var ready = ReadyEntries()
+    private(set) var inFlight: [EntryKey: InFlight] = [:]
+    private(set) var consumers: [ConsumerSlot] = []
+    private var nextConsumerIndex = 0
+    private(set) var paging: Paging
+    /// Bumped by purge so a page read before it is discarded.
+    private var generation = 0
+
+    /// All entries of the queue, in memory and on disk, including reservations of
+    /// messages being committed.
+    private(set) var messageCount: Int
+    private(set) var byteCount: Int
+
+    private(set) var enqueuedTotal = 0
+    private(set) var deliveredTotal = 0
+    private(set) var acknowledgedTotal = 0
+
+    init(queueID: QueueID, policy: AddressPolicy, windowMessages: Int, windowBytes: Int, storedMessages: Int, storedBytes: Int) {
+        self.queueID = queueID
+        self.policy = policy
+        self.windowMessages = windowMessages
+        self.windowBytes = windowBytes
+        self.messageCount = storedMessages
+        self.byteCount = storedBytes
+        self.paging = storedMessages > 0 ? .paged(loadedThrough: nil, pageInFlight: false, ignoredCommit: 0) : .allInMemory
+    }
+
+    var consumerCount: Int { self.consumers.count }
+    var readyInMemory: Int { self.ready.count }
+
+    // MARK: Producers
+
+    enum Reservation: Equatable {
+        case reserved
+        case full(AddressPolicy.FullPolicy)
+    }
+
+    /// Whether the queue is at one of its limits.
+    var isFull: Bool {
+        if let max = self.policy.maxMessages, self.messageCount >= max { return true }
+        if let max = self.policy.maxBytes, self.byteCount >= max { return true }
+        return false
+    }
+
+    /// Counts a message about to be stored, applying the full policy. Under drop-oldest,
+    /// ready entries are removed from the head until it fits (their removal is in `actions`).
+    mutating func reserve(size: Int, actions: inout Actions) -> Reservation {
+        if self.isFull {
+            switch self.policy.fullPolicy {
+            case .block, .fail:
+                return .full(self.policy.fullPolicy)
+            case .dropOldest:
+                while self.isFull, let oldest = self.ready.popFirst() {
+                    self.forget(oldest, actions: &actions)
+                }
+                if self.isFull { return .full(.dropOldest) }
+            }
+        }
+        self.messageCount += 1
+        self.byteCount += size
+        self.enqueuedTotal += 1
+        return .reserved
+    }
+
+    /// Undoes a reservation whose commit failed.
+    mutating func cancelReservation(size: Int) {
+        self.messageCount -= 1
+        self.byteCount -= size
+        self.enqueuedTotal -= 1
+    }
+
+    /// Whether a non-durable message can stay in memory only (the window has room and
+    /// nothing of the queue is on disk ahead of it).
+    var canHoldInMemory: Bool {
+        self.paging == .allInMemory && self.ready.count < self.windowMessages && self.ready.bytes < self.windowBytes
+    }
+
+    /// A reserved entry is ready: committed to the store (`commit` = its transaction id)
+    /// or, for a memory-only entry, accepted.
+    mutating func entryArrived(_ entry: QueueEntry, commit: Int, now: Int64) -> Actions {
+        var actions = Actions()
+        switch self.paging {
+        case .allInMemory:
+            if self.ready.count >= self.windowMessages || self.ready.bytes >= self.windowBytes, entry.isStored {
+                // The window is full: this entry stays on disk; later ones follow it.
+                let loadedThrough = self.newestKeyInMemory
+                if let loadedThrough, entry.key < loadedThrough {
+                    self.ready.insert(entry)
+                } else {
+                    self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: false, ignoredCommit: commit)
+                }
+            } else {
+                self.ready.insert(entry)
+            }
+        case .paged(let loadedThrough, let pageInFlight, let ignoredCommit):
+            if let loadedThrough, entry.key < loadedThrough {
+                self.ready.insert(entry)
+            } else {
+                self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: pageInFlight, ignoredCommit: max(ignoredCommit, commit))
+            }
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// The newest key held in memory, ready or in flight.
+    private var newestKeyInMemory: EntryKey? {
+        var newest = self.ready.last?.key
+        for key in self.inFlight.keys where newest == nil || newest! < key {
+            newest = key
+        }
+        return newest
+    }
+
+    // MARK: Paging
+
+    /// A page read from the store arrived.
+    mutating func pageLoaded(_ page: StorePage, generation: Int, now: Int64) -> Actions {
+        var actions = Actions()
+        guard generation == self.generation, case .paged(let loadedThrough, _, let ignoredCommit) = self.paging else {
+            return actions
+        }
+        for item in page.items {
+            if let loadedThrough, !(loadedThrough < item.entry.key) { continue }
+            self.ready.insert(
+                QueueEntry(key: item.entry.key, message: item.message, deliveryCount: item.entry.deliveryCount, isStored: true)
+            )
+        }
+        let newLoadedThrough = page.items.last?.entry.key ?? loadedThrough
+        if page.reachedEnd && ignoredCommit <= page.snapshotID {
+            self.paging = .allInMemory
+        } else {
+            self.paging = .paged(loadedThrough: newLoadedThrough, pageInFlight: false, ignoredCommit: ignoredCommit)
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// The queue was opened: start loading its window when it has a backlog.
+    mutating func started() -> Actions {
+        var actions = Actions()
+        self.requestPageIfNeeded(actions: &actions)
+        return actions
+    }
+
+    /// A page read failed: allow a retry on the next event.
+    mutating func pageFailed() {
+        if case .paged(let loadedThrough, _, let ignoredCommit) = self.paging {
+            self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: false, ignoredCommit: ignoredCommit)
+        }
+    }
+
+    private mutating func requestPageIfNeeded(actions: inout Actions) {
+        guard case .paged(let loadedThrough, false, let ignoredCommit) = self.paging,
+            self.ready.count < self.windowMessages / 2
+        else { return }
+        self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: true, ignoredCommit: ignoredCommit)
+        actions.pageIn = PageRequest(
+            after: loadedThrough,
+            maxCount: self.windowMessages - self.ready.count,
+            maxBytes: max(1, self.windowBytes - self.ready.bytes),
+            generation: self.generation
+        )
+    }
+
+    // MARK: Consumers
+
+    mutating func addConsumer(_ id: ConsumerID, credit: Int, now: Int64) -> Actions {
+        self.consumers.append(ConsumerSlot(id: id, credit: credit))
+        var actions = Actions()
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// Removes a consumer; its deliveries in flight return to the queue as attempted.
+    mutating func removeConsumer(_ id: ConsumerID, now: Int64) -> Actions {
+        self.consumers.removeAll { $0.id == id }
+        var actions = Actions()
+        let returning = self.inFlight.filter { $0.value.consumer == id }
+        for (key, _) in returning {
+            self.requeue(key, countAttempt: true, actions: &actions)
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    mutating func addCredit(_ credit: Int, to id: ConsumerID, now: Int64) -> Actions {
+        if let index = self.consumers.firstIndex(where: { $0.id == id }) {
+            self.consumers[index].credit += credit
+        }
+        var actions = Actions()
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    mutating func setCredit(_ credit: Int, of id: ConsumerID, now: Int64) -> Actions {
+        if let index = self.consumers.firstIndex(where: { $0.id == id }) {
+            self.consumers[index].credit = credit
+        }
+        var actions = Actions()
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// Delivers what is ready, then takes the consumer's remaining credit away.
+    /// Returns the credit that was left unused.
+    mutating func drain(_ id: ConsumerID, now: Int64) -> (Actions, unusedCredit: Int) {
+        var actions = Actions()
+        self.dispatch(now: now, actions: &actions)
+        guard let index = self.consumers.firstIndex(where: { $0.id == id }) else { return (actions, 0) }
+        let unused = self.consumers[index].credit
+        self.consumers[index].credit = 0
+        return (actions, unused)
+    }
+
+    func credit(of id: ConsumerID) -> Int {
+        self.consumers.first { $0.id == id }?.credit ?? 0
+    }
+
+    // MARK: Settlement
+
+    mutating func acknowledge(_ key: EntryKey, now: Int64) -> Actions {
+        var actions = Actions()
+        guard let inFlight = self.inFlight.removeValue(forKey: key) else { return actions }
+        self.acknowledgedTotal += 1
+        self.forget(inFlight.entry, actions: &actions)
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// Returns a delivery to the queue; with `countAttempt` it counts toward max-delivery-attempts.
+    mutating func release(_ key: EntryKey, countAttempt: Bool, now: Int64) -> Actions {
+        var actions = Actions()
+        self.requeue(key, countAttempt: countAttempt, actions: &actions)
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// The consumer refuses the message: it goes to the dead-letter address at once.
+    mutating func reject(_ key: EntryKey, now: Int64) -> Actions {
+        var actions = Actions()
+        guard let inFlight = self.inFlight.removeValue(forKey: key) else { return actions }
+        self.deadLetter(inFlight.entry, actions: &actions)
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    private mutating func requeue(_ key: EntryKey, countAttempt: Bool, actions: inout Actions) {
+        guard var entry = self.inFlight.removeValue(forKey: key)?.entry else { return }
+        if countAttempt {
+            entry.deliveryCount += 1
+        }
+        if entry.deliveryCount >= self.policy.maxDeliveryAttempts {
+            self.deadLetter(entry, actions: &actions)
+            return
+        }
+        if countAttempt && entry.isStored {
+            actions.storeOperations.append(.setDeliveryCount(entry.key, entry.deliveryCount))
+        }
+        self.ready.insert(entry)
+    }
+
+    /// Hands an entry to the owner for the dead-letter address; it leaves this queue's counts.
+    private mutating func deadLetter(_ entry: QueueEntry, actions: inout Actions) {
+        self.messageCount -= 1
+        self.byteCount -= entry.size
+        actions.deadLettered.append(entry)
+        actions.spaceAvailable = true
+    }
+
+    /// Removes an entry for good (acknowledged, dropped, expired without expiry address).
+    private mutating func forget(_ entry: QueueEntry, actions: inout Actions) {
+        let wasFull = self.isFull
+        self.messageCount -= 1
+        self.byteCount -= entry.size
+        if entry.isStored {
+            actions.storeOperations.append(.removeEntry(entry.key))
+        }
+        if wasFull && !self.isFull { actions.spaceAvailable = true }
+    }
+
+    // MARK: Purge and expiry
+
+    /// Removes every ready entry, in memory and on disk. Deliveries in flight stay.
+    mutating func purge() -> (Actions, removed: Int) {
+        var actions = Actions()
+        let inMemory = self.ready.removeAll { _ in true }
+        let inFlightCount = self.inFlight.count
+        let inFlightBytes = self.inFlight.values.reduce(0) { $0 + $1.entry.size }
+        let removed = self.messageCount - inFlightCount
+        _ = inMemory
+        actions.storeOperations.append(.purgeQueue(self.queueID, keeping: Set(self.inFlight.keys)))
+        self.messageCount = inFlightCount
+        self.byteCount = inFlightBytes
+        self.generation += 1
+        self.paging = .allInMemory
+        actions.spaceAvailable = true
+        return (actions, removed)
+    }
+
+    /// Takes expired entries off the ready window.
+    mutating func expire(now: Int64) -> Actions {
+        var actions = Actions()
+        let expired = self.ready.removeAll { entry in
+            guard let expiration = entry.message.expiration else { return false }
+            return expiration <= now
+        }
+        for entry in expired {
+            self.messageCount -= 1
+            self.byteCount -= entry.size
+            actions.expired.append(entry)
+        }
+        if !expired.isEmpty {
+            actions.spaceAvailable = true
+            self.requestPageIfNeeded(actions: &actions)
+        }
+        return actions
+    }
+
+    // MARK: Dispatch
+
+    /// Gives ready entries to consumers with credit, round-robin, in delivery order.
+    private mutating func dispatch(now: Int64, actions: inout Actions) {
+        defer { self.requestPageIfNeeded(actions: &actions) }
+        guard !self.consumers.isEmpty, !self.ready.isEmpty else { return }
+        var byConsumer: [ConsumerID: Int] = [:]
+        while let index = self.nextConsumerWithCredit(), let entry = self.ready.popFirst() {
+            if let expiration = entry.message.expiration, expiration <= now {
+                self.messageCount -= 1
+                self.byteCount -= entry.size
+                actions.expired.append(entry)
+                actions.spaceAvailable = true
+                continue
+            }
+            self.consumers[index].credit -= 1
+            let consumer = self.consumers[index].id
+            self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
+            self.deliveredTotal += 1
+            let delivery = Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount)
+            if let slot = byConsumer[consumer] {
+                actions.dispatches[slot].deliveries.append(delivery)
+            } else {
+                byConsumer[consumer] = actions.dispatches.count
+                actions.dispatches.append(Dispatch(consumer: consumer, deliveries: [delivery]))
+            }
+        }
+    }
+
+    /// The next consumer (round-robin) that has credit, advancing the cursor past it.
+    private mutating func nextConsumerWithCredit() -> Int? {
+        let count = self.consumers.count
+        for offset in 0..<count {
+            let index = (self.nextConsumerIndex + offset) % count
+            if self.consumers[index].credit > 0 {
+                self.nextConsumerIndex = (index + 1) % count
+                return index
+            }
+        }
+        return nil
+    }
+
+    /// Entries held in memory, ready then in flight, for browsing.
+    var entriesInMemory: [QueueEntry] {
+        self.ready.all + self.inFlight.values.map(\.entry).sorted { $0.key < $1.key }
+    }
+}
