@@ -199,11 +199,14 @@ public final class Broker: @unchecked Sendable {
         autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
-        do {
-            try self.ensureAddress(incoming.address, routingTypes: [])
-        } catch {
+        let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[incoming.address]?.routingTypes }
+        let addressRoutingTypes: AddressRecord.RoutingTypes
+        if let knownRoutingTypes {
+            addressRoutingTypes = knownRoutingTypes
+        } else {
             do {
                 try self.ensureAddress(incoming.address, routingTypes: routingTypes)
+                addressRoutingTypes = routingTypes
             } catch let error as BrokerError {
                 return completion(.failure(error))
             } catch {
@@ -211,10 +214,15 @@ public final class Broker: @unchecked Sendable {
             }
         }
         var queues = self.route(incoming.address)
-        if queues.isEmpty, routingTypes.contains(.anycast), self.configuration.autoCreateQueues,
-            self.routingLock.withLock({ self.routing.addresses[incoming.address]?.routingTypes.contains(.anycast) ?? false })
-        {
-            if let queue = try? self.anycastQueue(for: incoming.address) { queues = [queue] }
+        if addressRoutingTypes.contains(.anycast), !queues.contains(where: { $0.routingType == .anycast }) {
+            // An anycast address gets its queue on first use (when auto-create allows).
+            do {
+                queues.append(try self.anycastQueue(for: incoming.address))
+            } catch let error as BrokerError {
+                return completion(.failure(error))
+            } catch {
+                return completion(.failure(BrokerError(.invalidArgument, "\(error)")))
+            }
         }
         guard !queues.isEmpty else {
             // A topic nobody subscribes to: accepted and dropped, as every broker does.

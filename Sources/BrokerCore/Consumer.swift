@@ -1,8 +1,7 @@
 import BrokerStore
 
 /// A consumer attached to a queue. Credit says how many more deliveries it accepts;
-/// calls it makes return the deliveries they free up directly (so a front end can
-/// write them in order), while later arrivals come through its delegate.
+/// deliveries (and drain reports) reach its delegate in the order the queue made them.
 public final class Consumer: Sendable {
     public let queue: Queue
     let id: QueueStateMachine.ConsumerID
@@ -12,37 +11,38 @@ public final class Consumer: Sendable {
         self.id = id
     }
 
-    /// Adds credit; returns deliveries that were waiting.
-    public func addCredit(_ credit: Int) -> [Delivery] {
-        self.queue.withState(for: self.id) { $0.addCredit(credit, to: self.id, now: $1) }
+    /// Adds credit; waiting messages are delivered through the delegate.
+    public func addCredit(_ credit: Int) {
+        self.queue.handle { $0.addCredit(credit, to: self.id, now: $1) }
     }
 
-    /// Sets the credit to an absolute value (AMQP link credit); returns deliveries that were waiting.
-    public func setCredit(_ credit: Int) -> [Delivery] {
-        self.queue.withState(for: self.id) { $0.setCredit(credit, of: self.id, now: $1) }
+    /// Sets the credit to an absolute value (AMQP link credit).
+    public func setCredit(_ credit: Int) {
+        self.queue.handle { $0.setCredit(credit, of: self.id, now: $1) }
     }
 
     public var credit: Int { self.queue.credit(of: self.id) }
 
-    /// Delivers what is ready now, then sets the credit to zero (AMQP drain).
-    public func drain() -> (deliveries: [Delivery], unusedCredit: Int) {
-        self.queue.drain(self.id)
+    /// Delivers what is ready now, then sets the credit to zero (AMQP drain); the
+    /// delegate hears `drained(unusedCredit:)` after those deliveries.
+    public func drain() {
+        self.queue.handle { $0.drain(self.id, now: $1) }
     }
 
     /// The consumer processed the message: it is removed for good.
-    public func acknowledge(_ key: EntryKey) -> [Delivery] {
-        self.queue.withState(for: self.id) { $0.acknowledge(key, now: $1) }
+    public func acknowledge(_ key: EntryKey) {
+        self.queue.handle { $0.acknowledge(key, now: $1) }
     }
 
     /// The consumer gives the message back (AMQP released: not counted as an attempt;
     /// modified with delivery-failed: counted).
-    public func release(_ key: EntryKey, countAttempt: Bool) -> [Delivery] {
-        self.queue.withState(for: self.id) { $0.release(key, countAttempt: countAttempt, now: $1) }
+    public func release(_ key: EntryKey, countAttempt: Bool) {
+        self.queue.handle { $0.release(key, countAttempt: countAttempt, now: $1) }
     }
 
     /// The consumer refuses the message: it goes to the dead-letter address.
-    public func reject(_ key: EntryKey) -> [Delivery] {
-        self.queue.withState(for: self.id) { $0.reject(key, now: $1) }
+    public func reject(_ key: EntryKey) {
+        self.queue.handle { $0.reject(key, now: $1) }
     }
 
     /// Detaches; unsettled deliveries return to the queue, counted as attempts.

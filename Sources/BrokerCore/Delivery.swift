@@ -9,9 +9,16 @@ public struct Delivery: Sendable {
     public var deliveryCount: UInt32
 }
 
-/// Receives deliveries that arrive while a consumer has credit. Called from any thread
-/// (the store writer, a page-in thread, another connection's event loop): implementations
-/// hop to their own event loop and must not block.
+/// Receives deliveries while a consumer has credit, in queue order, one call at a time
+/// per queue. Called from any thread (the store writer, a page-in thread, the caller's
+/// own thread inside a consumer call): implementations hop to their own event loop
+/// (keeping order) and must not block or call back into the same queue synchronously.
 public protocol ConsumerDelegate: AnyObject, Sendable {
     func deliver(_ deliveries: [Delivery])
+    /// A drain completed: every delivery it produced was handed over before this call.
+    func drained(unusedCredit: Int)
+}
+
+extension ConsumerDelegate {
+    public func drained(unusedCredit: Int) {}
 }

@@ -26,7 +26,16 @@ public final class Queue: @unchecked Sendable {
     private var delegates: [QueueStateMachine.ConsumerID: any ConsumerDelegate] = [:]
     private var nextConsumerID = 0
     private var spaceWaiters: [@Sendable () -> Void] = []
+    /// Deliveries and drain reports waiting to be handed to delegates, in dispatch order.
+    private var outbox: [OutboxItem] = []
+    /// True while one thread is handing the outbox to delegates; others only append.
+    private var isDeliveringOutbox = false
     private let services: BrokerServices
+
+    private enum OutboxItem {
+        case deliveries(QueueStateMachine.ConsumerID, [Delivery])
+        case drained(QueueStateMachine.ConsumerID, unusedCredit: Int)
+    }
 
     init(record: QueueRecord, policy: AddressPolicy, services: BrokerServices) {
         self.id = record.id
@@ -93,9 +102,12 @@ public final class Queue: @unchecked Sendable {
     // MARK: Producers (called by the broker)
 
     func reserve(size: Int) -> QueueStateMachine.Reservation {
-        var actions = QueueStateMachine.Actions()
-        let outcome = self.lock.withLock { self.state.reserve(size: size, actions: &actions) }
-        self.perform(actions)
+        var outcome = QueueStateMachine.Reservation.reserved
+        self.mutate { state in
+            var actions = QueueStateMachine.Actions()
+            outcome = state.reserve(size: size, actions: &actions)
+            return actions
+        }
         return outcome
     }
 
@@ -107,13 +119,11 @@ public final class Queue: @unchecked Sendable {
 
     func entryArrived(_ entry: QueueEntry, commit: Int) {
         let now = self.services.clock.now()
-        let actions = self.lock.withLock { self.state.entryArrived(entry, commit: commit, now: now) }
-        self.perform(actions)
+        self.mutate { $0.entryArrived(entry, commit: commit, now: now) }
     }
 
     func loadInitialWindow() {
-        let actions = self.lock.withLock { self.state.started() }
-        self.perform(actions)
+        self.mutate { $0.started() }
     }
 
     // MARK: Consumers
@@ -121,38 +131,27 @@ public final class Queue: @unchecked Sendable {
     /// Adds a consumer with `credit`; deliveries arrive through `delegate`.
     public func addConsumer(delegate: any ConsumerDelegate, credit: Int = 0) -> Consumer {
         let now = self.services.clock.now()
-        let (id, actions) = self.lock.withLock {
-            let id = self.nextConsumerID
+        var id = 0
+        self.mutate { state in
+            id = self.nextConsumerID
             self.nextConsumerID += 1
             self.delegates[id] = delegate
-            return (id, self.state.addConsumer(id, credit: credit, now: now))
+            return state.addConsumer(id, credit: credit, now: now)
         }
-        self.perform(actions)
         return Consumer(queue: self, id: id)
     }
 
     func removeConsumer(_ id: QueueStateMachine.ConsumerID) {
         let now = self.services.clock.now()
-        let actions = self.lock.withLock {
+        self.mutate { state in
             self.delegates[id] = nil
-            return self.state.removeConsumer(id, now: now)
+            return state.removeConsumer(id, now: now)
         }
-        self.perform(actions)
     }
 
-    func withState(
-        for consumer: QueueStateMachine.ConsumerID,
-        _ event: (inout QueueStateMachine, Int64) -> QueueStateMachine.Actions
-    ) -> [Delivery] {
+    func handle(_ event: (inout QueueStateMachine, Int64) -> QueueStateMachine.Actions) {
         let now = self.services.clock.now()
-        let actions = self.lock.withLock { event(&self.state, now) }
-        return self.perform(actions, returningDeliveriesOf: consumer)
-    }
-
-    func drain(_ consumer: QueueStateMachine.ConsumerID) -> (deliveries: [Delivery], unusedCredit: Int) {
-        let now = self.services.clock.now()
-        let (actions, unused) = self.lock.withLock { self.state.drain(consumer, now: now) }
-        return (self.perform(actions, returningDeliveriesOf: consumer), unused)
+        self.mutate { event(&$0, now) }
     }
 
     func credit(of consumer: QueueStateMachine.ConsumerID) -> Int {
@@ -164,16 +163,19 @@ public final class Queue: @unchecked Sendable {
     /// Removes every ready message (in memory and on disk). Returns how many.
     @discardableResult
     public func purge() -> Int {
-        let (actions, removed) = self.lock.withLock { self.state.purge() }
-        self.perform(actions)
+        var removed = 0
+        self.mutate { state in
+            let (actions, count) = state.purge()
+            removed = count
+            return actions
+        }
         return removed
     }
 
     /// Moves expired ready messages to the expiry address (or drops them).
     public func expireMessages() {
         let now = self.services.clock.now()
-        let actions = self.lock.withLock { self.state.expire(now: now) }
-        self.perform(actions)
+        self.mutate { $0.expire(now: now) }
     }
 
     /// Messages of the queue in delivery order without consuming them: from the store
@@ -194,12 +196,26 @@ public final class Queue: @unchecked Sendable {
 
     // MARK: Actions
 
-    @discardableResult
-    private func perform(
-        _ actions: QueueStateMachine.Actions,
-        returningDeliveriesOf caller: QueueStateMachine.ConsumerID? = nil
-    ) -> [Delivery] {
-        var returned: [Delivery] = []
+    /// Runs one event on the state machine under the lock, queues its deliveries in the
+    /// outbox in the same critical section (so outbox order is dispatch order), then
+    /// performs the rest of its actions with the lock released.
+    private func mutate(_ event: (inout QueueStateMachine) -> QueueStateMachine.Actions) {
+        let (actions, mustDeliver) = self.lock.withLock {
+            let actions = event(&self.state)
+            for dispatch in actions.dispatches {
+                self.outbox.append(.deliveries(dispatch.consumer, dispatch.deliveries))
+            }
+            if let (consumer, unused) = actions.drained {
+                self.outbox.append(.drained(consumer, unusedCredit: unused))
+            }
+            guard !self.outbox.isEmpty, !self.isDeliveringOutbox else { return (actions, false) }
+            self.isDeliveringOutbox = true
+            return (actions, true)
+        }
+        self.perform(actions, deliverOutbox: mustDeliver)
+    }
+
+    private func perform(_ actions: QueueStateMachine.Actions, deliverOutbox: Bool) {
         if !actions.storeOperations.isEmpty {
             let logger = self.services.logger
             let queueName = self.name
@@ -209,15 +225,8 @@ public final class Queue: @unchecked Sendable {
                 }
             }
         }
-        if !actions.dispatches.isEmpty {
-            let delegates = self.lock.withLock { self.delegates }
-            for dispatch in actions.dispatches {
-                if dispatch.consumer == caller {
-                    returned.append(contentsOf: dispatch.deliveries)
-                } else {
-                    delegates[dispatch.consumer]?.deliver(dispatch.deliveries)
-                }
-            }
+        if deliverOutbox {
+            self.deliverOutbox()
         }
         if !actions.expired.isEmpty {
             self.services.router?.expired(actions.expired, from: self)
@@ -236,7 +245,31 @@ public final class Queue: @unchecked Sendable {
             }
             for waiter in waiters { waiter() }
         }
-        return returned
+    }
+
+    /// Hands the outbox to delegates in order, even when several threads produce
+    /// deliveries: the thread that found the outbox idle becomes the deliverer and keeps
+    /// going until it is empty; the others only append to it.
+    private func deliverOutbox() {
+        while true {
+            let (batch, delegates): ([OutboxItem], [QueueStateMachine.ConsumerID: any ConsumerDelegate]) = self.lock.withLock {
+                if self.outbox.isEmpty {
+                    self.isDeliveringOutbox = false
+                    return ([], [:])
+                }
+                defer { self.outbox.removeAll(keepingCapacity: true) }
+                return (self.outbox, self.delegates)
+            }
+            if batch.isEmpty { return }
+            for item in batch {
+                switch item {
+                case .deliveries(let consumer, let deliveries):
+                    delegates[consumer]?.deliver(deliveries)
+                case .drained(let consumer, let unused):
+                    delegates[consumer]?.drained(unusedCredit: unused)
+                }
+            }
+        }
     }
 
     private func pageIn(_ request: QueueStateMachine.PageRequest) {
@@ -248,8 +281,7 @@ public final class Queue: @unchecked Sendable {
                     try reader.page(of: queueID, after: request.after, maxCount: request.maxCount, maxBytes: request.maxBytes)
                 }
                 let now = self.services.clock.now()
-                let actions = self.lock.withLock { self.state.pageLoaded(page, generation: request.generation, now: now) }
-                self.perform(actions)
+                self.mutate { $0.pageLoaded(page, generation: request.generation, now: now) }
             } catch {
                 self.services.logger.error("queue page-in failed", metadata: ["outpost.queue": "\(self.name)", "outpost.error": "\(error)"])
                 self.lock.withLock { self.state.pageFailed() }

@@ -46,6 +46,8 @@ struct QueueStateMachine {
         var pageIn: PageRequest?
         /// There is room again below the limits: wake blocked producers.
         var spaceAvailable = false
+        /// A drain finished: tell the consumer, after its deliveries, how much credit it had left.
+        var drained: (consumer: ConsumerID, unusedCredit: Int)?
     }
 
     struct PageRequest: Equatable {
@@ -264,15 +266,15 @@ struct QueueStateMachine {
         return actions
     }
 
-    /// Delivers what is ready, then takes the consumer's remaining credit away.
-    /// Returns the credit that was left unused.
-    mutating func drain(_ id: ConsumerID, now: Int64) -> (Actions, unusedCredit: Int) {
+    /// Delivers what is ready, then takes the consumer's remaining credit away; the
+    /// owner reports the unused credit after the deliveries (`drained`).
+    mutating func drain(_ id: ConsumerID, now: Int64) -> Actions {
         var actions = Actions()
         self.dispatch(now: now, actions: &actions)
-        guard let index = self.consumers.firstIndex(where: { $0.id == id }) else { return (actions, 0) }
-        let unused = self.consumers[index].credit
+        guard let index = self.consumers.firstIndex(where: { $0.id == id }) else { return actions }
+        actions.drained = (id, self.consumers[index].credit)
         self.consumers[index].credit = 0
-        return (actions, unused)
+        return actions
     }
 
     func credit(of id: ConsumerID) -> Int {
@@ -386,7 +388,9 @@ struct QueueStateMachine {
         defer { self.requestPageIfNeeded(actions: &actions) }
         guard !self.consumers.isEmpty, !self.ready.isEmpty else { return }
         var byConsumer: [ConsumerID: Int] = [:]
-        while let index = self.nextConsumerWithCredit(), let entry = self.ready.popFirst() {
+        // Check for a ready entry before choosing a consumer, so the round-robin
+        // cursor only advances for a real delivery.
+        while !self.ready.isEmpty, let index = self.nextConsumerWithCredit(), let entry = self.ready.popFirst() {
             if let expiration = entry.message.expiration, expiration <= now {
                 self.messageCount -= 1
                 self.byteCount -= entry.size

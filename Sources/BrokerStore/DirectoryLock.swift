@@ -1,3 +1,5 @@
+import Atomics
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,7 +12,8 @@ import Darwin
 /// so a second daemon (or an offline export) on the same directory fails at once.
 /// The kernel drops the lock when the process dies, so a crash never leaves it stale.
 final class DirectoryLock: Sendable {
-    private let descriptor: Int32
+    /// The locked descriptor, or -1 once released.
+    private let descriptor: ManagedAtomic<Int32>
 
     init(directory: String) throws {
         let path = directory + "/outpost.lock"
@@ -22,12 +25,19 @@ final class DirectoryLock: Sendable {
             close(descriptor)
             throw StoreError.locked(path: directory)
         }
-        self.descriptor = descriptor
+        self.descriptor = ManagedAtomic(descriptor)
+    }
+
+    /// Releases the lock (closing the store releases the directory). Idempotent.
+    func release() {
+        let descriptor = self.descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        guard descriptor >= 0 else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 
     deinit {
-        flock(self.descriptor, LOCK_UN)
-        close(self.descriptor)
+        self.release()
     }
 }
 

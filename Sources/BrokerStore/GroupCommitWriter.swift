@@ -31,6 +31,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let configuration: StoreConfiguration
     private let logger: Logger
     private let statistics: StoreStatistics
+    /// Transactions that add data may leave at most this many pages in use; the rest of
+    /// `maxSize` is kept for removals, which need fresh pages too (copy-on-write), so that
+    /// consumers can still acknowledge and free space when the store is full.
+    private let dataPageLimit: Int
 
     private let condition = ConditionLock(value: GroupCommitWriter.noWork)
     private var pending: [Submission] = []
@@ -59,6 +63,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.queueSnapshot = NIOLockedValueBox(queues)
         self.statistics = statistics
         self.logger = logger
+        let maxPages = configuration.maxSize / environment.pageSize
+        self.dataPageLimit = maxPages - min(max(64, maxPages / 64), 4096, maxPages / 4)
     }
 
     func start() {
@@ -172,6 +178,12 @@ final class GroupCommitWriter: @unchecked Sendable {
                     }
                 }
                 try applier.writeTouchedQueues()
+                try applier.writeHighestMessageID()
+                if batch.contains(where: { $0.operations.contains(where: \.addsData) }),
+                    try self.schema.livePages(in: transaction) > self.dataPageLimit
+                {
+                    throw LMDBError.mapFull  // refused like a full map: see `dataPageLimit`
+                }
                 let transactionID = transaction.id
                 try transaction.commit()
                 if self.configuration.syncMode == .singleExplicitSync {

@@ -60,6 +60,9 @@ public final class MessageStore: Sendable {
             lastMessage = try transaction.withCursor(schema.messages) { cursor in
                 try cursor.last().flatMap { StoreKey.messageID($0.key)?.rawValue } ?? 0
             }
+            // Removed messages leave no key behind; the high-water mark remembers their ids.
+            let highest = try transaction.get(schema.meta, key: StoreSchema.lastMessageIDKey) { StoreKey.messageID($0)?.rawValue }
+            lastMessage = max(lastMessage, (highest ?? nil) ?? 0)
             try transaction.commit()
         } catch {
             transaction.abort()
@@ -80,10 +83,11 @@ public final class MessageStore: Sendable {
         self.writer.start()
     }
 
-    /// Commits what is pending, stops the writer and closes the environment.
+    /// Commits what is pending, stops the writer, closes the environment and releases the directory.
     public func close() {
         self.writer.close()
         self.mapLock.withWriteLock { self.environment.close() }
+        self.directoryLock.release()
     }
 
     /// A new message id, larger than every id stored before.

@@ -8,6 +8,8 @@ struct OperationApplier {
     /// The queue records as they will be after this transaction commits.
     var queues: [QueueID: QueueRecord]
     private(set) var touchedQueues: Set<QueueID> = []
+    /// The highest message id stored by this transaction.
+    private var highestStoredMessageID: UInt64 = 0
 
     init(transaction: LMDBTransaction, schema: StoreSchema, queues: [QueueID: QueueRecord]) {
         self.transaction = transaction
@@ -49,6 +51,16 @@ struct OperationApplier {
         }
     }
 
+    /// Raises the stored high-water mark of message ids to the highest id this transaction stored.
+    func writeHighestMessageID() throws {
+        guard self.highestStoredMessageID > 0 else { return }
+        let key = StoreSchema.lastMessageIDKey
+        let stored = try self.transaction.get(self.schema.meta, key: key) { StoreKey.messageID($0)?.rawValue } ?? nil
+        if self.highestStoredMessageID > stored ?? 0 {
+            try self.transaction.put(self.schema.meta, key: key, value: withUnsafeBytes(of: self.highestStoredMessageID.bigEndian, Array.init))
+        }
+    }
+
     /// Writes the records of every queue whose counters or definition changed.
     mutating func writeTouchedQueues() throws {
         for id in self.touchedQueues {
@@ -65,6 +77,7 @@ struct OperationApplier {
     private mutating func store(_ message: StoredMessage, in queueIDs: [QueueID]) throws {
         let targets = queueIDs.filter { self.queues[$0] != nil }
         guard !targets.isEmpty else { return }
+        self.highestStoredMessageID = max(self.highestStoredMessageID, message.id.rawValue)
         let size = message.storedSize
         try StoreKey.withMessageKey(message.id) { key in
             try self.transaction.put(self.schema.messages, key: key, reservingBytes: size) { message.encode(into: $0) }

@@ -31,12 +31,17 @@ public struct StoreReader {
         var page = StorePage(items: [], snapshotID: self.snapshotID, reachedEnd: true)
         var bytes = 0
         try self.walk(queue: queue, after: after) { entry in
-            if page.items.count >= maxCount || (bytes >= maxBytes && !page.items.isEmpty) {
+            if page.items.count >= maxCount {
                 page.reachedEnd = false
                 return false
             }
             guard let message = try self.message(entry.key.message) else {
                 throw StoreError.corrupted("entry \(entry.key) refers to a missing message")
+            }
+            // The byte bound is hard: the next message must fit, except as the first item.
+            if !page.items.isEmpty && bytes + message.storedSize > maxBytes {
+                page.reachedEnd = false
+                return false
             }
             bytes += message.storedSize
             page.items.append(StorePage.Item(entry: entry, message: message))

@@ -4,6 +4,7 @@ import LMDB
 ///
 /// ```
 /// meta        "format-version" -> UInt32 (big-endian)
+///             "last-message-id" -> UInt64 (big-endian): the highest message id ever stored
 /// messages    message id (UInt64 BE) -> StoredMessage layout (see StoredMessage)
 /// refcounts   message id -> UInt32: how many entries share a multicast message (absent = 1)
 /// entries     EntryKey (13 bytes) -> delivery count UInt32 BE
@@ -14,6 +15,8 @@ import LMDB
 struct StoreSchema {
     static let formatVersion: UInt32 = 1
     static let formatVersionKey = Array("format-version".utf8)
+    /// Kept so that ids of removed messages are never handed out again after a restart.
+    static let lastMessageIDKey = Array("last-message-id".utf8)
 
     let meta: LMDBDatabase
     let messages: LMDBDatabase
@@ -46,6 +49,15 @@ struct StoreSchema {
             records[kind] = try .open(kind.rawValue, in: transaction, create: true)
         }
         self.records = records
+    }
+
+    /// Pages reachable from the current root (every database, LMDB's own included): what is
+    /// not counted is free or not yet allocated, and can be used by the next transactions.
+    func livePages(in transaction: LMDBTransaction) throws -> Int {
+        var databases = [self.meta, self.messages, self.referenceCounts, self.entries, self.queues, self.addresses]
+        databases += self.records.values
+        databases += [LMDBDatabase.main, LMDBDatabase.freeList]
+        return try databases.reduce(2) { try $0 + $1.pageCount(in: transaction) }  // 2 meta pages
     }
 
     func database(for kind: RecordKind) -> LMDBDatabase {

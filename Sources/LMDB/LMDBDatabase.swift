@@ -17,6 +17,18 @@ public struct LMDBDatabase: Hashable, Sendable {
         return LMDBDatabase(handle: dbi)
     }
 
+    /// LMDB's database of named databases (`MAIN_DBI`), for page accounting.
+    public static let main = LMDBDatabase(handle: 1)
+    /// LMDB's list of free pages (`FREE_DBI`), for page accounting.
+    public static let freeList = LMDBDatabase(handle: 0)
+
+    /// Pages the database's B-tree occupies (branch, leaf and overflow), read from its header (O(1)).
+    public func pageCount(in transaction: LMDBTransaction) throws -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(transaction.pointer, self.handle, &stat))
+        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+    }
+
     /// Number of entries in the database, read from the B-tree header (O(1)).
     public func count(in transaction: LMDBTransaction) throws -> Int {
         var stat = MDB_stat()

@@ -1,0 +1,90 @@
+import BrokerCore
+import BrokerStore
+import BrokerTestSupport
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Full policies")
+struct PolicyTests {
+    @Test func failRefusesPastMaxMessages() throws {
+        let policy = AddressPolicy(maxMessages: 2, fullPolicy: .fail)
+        let harness = try TestBroker(configuration: BrokerConfiguration(defaultPolicy: policy))
+        try harness.publish("q", "1")
+        try harness.publish("q", "2")
+        #expect(throws: BrokerError(.resourceLimitExceeded, "queue 'q' is full (policy fail)")) { try harness.publish("q", "3") }
+        #expect(harness.broker.queue(named: "q")?.statistics.messageCount == 2)
+    }
+
+    @Test func failRefusesPastMaxBytes() throws {
+        let policy = AddressPolicy(maxBytes: 100, fullPolicy: .fail)
+        let harness = try TestBroker(configuration: BrokerConfiguration(defaultPolicy: policy))
+        try harness.publish("q", String(repeating: "x", count: 80))
+        #expect(throws: BrokerError.self) { try harness.publish("q", String(repeating: "y", count: 80)) }
+    }
+
+    @Test func dropOldestMakesRoom() throws {
+        let policy = AddressPolicy(maxMessages: 3, fullPolicy: .dropOldest)
+        let harness = try TestBroker(configuration: BrokerConfiguration(defaultPolicy: policy))
+        for index in 1...5 { try harness.publish("q", "m\(index)") }
+        let queue = try #require(harness.broker.queue(named: "q"))
+        #expect(queue.statistics.messageCount == 3)
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        consumer.addCredit(10)
+        #expect(recorder.deliveries.map(\.text) == ["m3", "m4", "m5"])
+        // The dropped ones are gone from the store too.
+        #expect(eventually { (try? harness.store.read { try $0.messageCount() }) == 3 })
+    }
+
+    @Test func blockReportsFullAndWakesProducersWhenSpaceFrees() throws {
+        let policy = AddressPolicy(maxMessages: 1, fullPolicy: .block)
+        let harness = try TestBroker(configuration: BrokerConfiguration(defaultPolicy: policy))
+        try harness.publish("q", "1")
+        let queue = try #require(harness.broker.queue(named: "q"))
+        #expect(queue.isFull)
+        let woken = NIOLockedValueBox(false)
+        queue.whenNotFull { woken.withLockedValue { $0 = true } }
+        #expect(woken.withLockedValue { $0 } == false)
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        consumer.addCredit(1)
+        consumer.acknowledge(try #require(recorder.deliveries.first).key)
+        #expect(woken.withLockedValue { $0 })
+        #expect(!queue.isFull)
+    }
+
+    @Test func policiesApplyByPattern() throws {
+        let strict = AddressPolicy(maxMessages: 1, fullPolicy: .fail)
+        let configuration = BrokerConfiguration(addressPolicies: [("limited/#", strict)])
+        let harness = try TestBroker(configuration: configuration)
+        try harness.publish("limited/a", "1")
+        #expect(throws: BrokerError.self) { try harness.publish("limited/a", "2") }
+        try harness.publish("free", "1")
+        try harness.publish("free", "2")
+    }
+
+    @Test func storeFullRefusesProducersButAcknowledgmentsStillWork() throws {
+        let harness = try TestBroker(maxSize: 1 << 20, initialMapSize: 1 << 20)
+        let payload = String(repeating: "z", count: 8000)
+        var accepted = 0
+        var refusal: BrokerError?
+        while refusal == nil && accepted < 1000 {
+            do {
+                try harness.publish("q", payload)
+                accepted += 1
+            } catch let error as BrokerError {
+                refusal = error
+            }
+        }
+        #expect(refusal?.kind == .resourceLimitExceeded)
+        #expect(accepted > 10)
+        let queue = try #require(harness.broker.queue(named: "q"))
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        consumer.addCredit(5)
+        for delivery in recorder.deliveries { consumer.acknowledge(delivery.key) }
+        #expect(eventually { queue.statistics.messageCount == accepted - 5 })
+        try harness.reopen()
+        #expect(harness.broker.queue(named: "q")?.statistics.messageCount == accepted - 5)
+    }
+}
