@@ -1,0 +1,104 @@
+import BrokerCore
+import BrokerServer
+import BrokerStore
+import Foundation
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test func emptyConfigurationGivesTheEmbeddedDefaults() throws {
+        let configuration = try OutpostConfiguration.parse(yaml: "")
+        #expect(configuration.dataDirectory == "./data")
+        #expect(configuration.listeners.bind == "127.0.0.1")
+        #expect(configuration.listeners.amqpPort == 5672)
+        #expect(configuration.listeners.mqttPort == 1883)
+        #expect(configuration.listeners.managementPort == 8161)
+        #expect(configuration.listeners.anonymousAllowed)
+        #expect(configuration.store.maxSize.bytes == StoreConfiguration.defaultMaxSize)
+        #expect(configuration.brokerConfiguration.defaultPolicy == AddressPolicy())
+    }
+
+    @Test func theShippedExampleFileParsesToTheDefaults() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../etc/outpost.yaml").path
+        let configuration = try OutpostConfiguration.load(path: path)
+        let defaults = OutpostConfiguration()
+        #expect(configuration.listeners.amqpPort == defaults.listeners.amqpPort)
+        #expect(configuration.store.maxSize == defaults.store.maxSize)
+        #expect(configuration.store.queueWindowMessages == defaults.store.queueWindowMessages)
+        #expect(configuration.brokerConfiguration.defaultPolicy == defaults.brokerConfiguration.defaultPolicy)
+        #expect(configuration.broker.expiryScanInterval == defaults.broker.expiryScanInterval)
+    }
+
+    @Test func valuesWithUnitsAndPolicies() throws {
+        let configuration = try OutpostConfiguration.parse(yaml: """
+            data-dir: /var/lib/outpost
+            listeners:
+              bind: 0.0.0.0
+              amqp-port: 0
+            store:
+              max-size: 2GiB
+              queue-window-bytes: 512KiB
+            broker:
+              auto-create-queues: false
+              default-policy:
+                max-delivery-attempts: 3
+                dead-letter-address: ""
+              addresses:
+                - pattern: "telemetry/#"
+                  max-messages: 100000
+                  full-policy: drop-oldest
+                  default-ttl: 1h
+            """)
+        #expect(configuration.dataDirectory == "/var/lib/outpost")
+        #expect(configuration.listeners.amqpPort == 0)
+        #expect(!configuration.listeners.anonymousAllowed)
+        #expect(configuration.store.maxSize.bytes == 2 << 30)
+        #expect(configuration.store.queueWindowBytes.bytes == 512 << 10)
+        let broker = configuration.brokerConfiguration
+        #expect(!broker.autoCreateQueues)
+        #expect(broker.defaultPolicy.maxDeliveryAttempts == 3)
+        #expect(broker.defaultPolicy.deadLetterAddress == nil)
+        let telemetry = broker.policy(for: "telemetry/plant-1/temp")
+        #expect(telemetry.maxMessages == 100_000)
+        #expect(telemetry.fullPolicy == .dropOldest)
+        #expect(telemetry.defaultTimeToLive == 3_600_000)
+        #expect(telemetry.maxDeliveryAttempts == 3)
+        #expect(broker.policy(for: "alarms").maxMessages == nil)
+    }
+
+    @Test(arguments: [
+        ("listner:\n  bind: x\n", "listner"),
+        ("store:\n  max-sise: 1GiB\n", "store.max-sise"),
+        ("broker:\n  addresses:\n    - pattern: a\n      max-mesages: 1\n", "broker.addresses[0].max-mesages"),
+        ("listeners:\n  amqp-port: many\n", "listeners.amqp-port"),
+        ("listeners:\n  amqp-port: 70000\n", "listeners.amqp-port"),
+        ("store:\n  max-size: lots\n", "store.max-size"),
+        ("broker:\n  default-policy:\n    full-policy: sometimes\n", "broker.default-policy.full-policy"),
+        ("broker:\n  default-policy:\n    default-priority: 12\n", "broker.default-policy.default-priority"),
+        ("broker:\n  auto-create-queues: maybe\n", "broker.auto-create-queues"),
+        ("log-level: loud\n", "log-level"),
+        ("broker:\n  addresses:\n    - max-messages: 1\n", "broker.addresses[0].pattern"),
+    ])
+    func badConfigurationNamesTheKey(yaml: String, key: String) {
+        do {
+            _ = try OutpostConfiguration.parse(yaml: yaml)
+            Issue.record("expected an error naming \(key)")
+        } catch let error as ConfigurationError {
+            #expect(error.key == key, "\(error)")
+            #expect(error.description.contains(key))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func sizesAndDurationsParse() {
+        #expect(ByteSize(parsing: "64MiB")?.bytes == 64 << 20)
+        #expect(ByteSize(parsing: "1000")?.bytes == 1000)
+        #expect(ByteSize(parsing: "1 GB")?.bytes == 1_000_000_000)
+        #expect(ByteSize(parsing: "-1") == nil)
+        #expect(ByteSize(parsing: "99999999999TiB") == nil)
+        #expect(ConfigDuration(parsing: "250ms")?.milliseconds == 250)
+        #expect(ConfigDuration(parsing: "5m")?.milliseconds == 300_000)
+        #expect(ConfigDuration(parsing: "soon") == nil)
+    }
+}
