@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "BrokerServer", targets: ["BrokerServer"]),
         .library(name: "AMQPCodec", targets: ["AMQPCodec"]),
         .library(name: "MQTTCodec", targets: ["MQTTCodec"]),
+        .library(name: "AMQPEngine", targets: ["AMQPEngine"]),
+        .library(name: "MQTTEngine", targets: ["MQTTEngine"]),
         .library(name: "BrokerTestSupport", targets: ["BrokerTestSupport"]),
     ],
     dependencies: [
@@ -21,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +52,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -60,10 +65,36 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
+            name: "AMQPEngine",
+            dependencies: [
+                "AMQPCodec",
+                "BrokerCore",
+                "BrokerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MQTTEngine",
+            dependencies: [
+                "MQTTCodec",
+                "BrokerCore",
+                "BrokerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "BrokerServer",
             dependencies: [
                 "BrokerCore",
                 "BrokerStore",
+                "AMQPEngine",
+                "MQTTEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +140,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "AMQPEngineTests",
+            dependencies: ["AMQPEngine", "AMQPCodec", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "MQTTEngineTests",
+            dependencies: ["MQTTEngine", "MQTTCodec", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "MQTTCodecTests",

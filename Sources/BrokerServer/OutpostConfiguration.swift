@@ -286,6 +286,9 @@ public struct OutpostConfiguration: Sendable, Decodable {
 
     // MARK: Derived settings
 
+    /// The users file: `<data-dir>/users.yaml`.
+    public var usersFilePath: String { self.dataDirectory + "/users.yaml" }
+
     public var storeConfiguration: StoreConfiguration {
         StoreConfiguration(directory: self.dataDirectory, maxSize: self.store.maxSize.bytes, syncMode: self.store.syncMode)
     }

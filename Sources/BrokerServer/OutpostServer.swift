@@ -1,6 +1,9 @@
+import AMQPEngine
 import BrokerCore
 import BrokerStore
 import Logging
+import MQTTEngine
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
@@ -11,8 +14,17 @@ public final class OutpostServer: Service, Sendable {
     public let configuration: OutpostConfiguration
     public let store: MessageStore
     public let broker: Broker
+    public let connections = ConnectionRegistry()
+    public let users: UserDirectory
     private let threadPool: NIOThreadPool
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let listeners: [ProtocolListener]
     private let logger: Logger
+
+    /// The bound ports by protocol ("amqp", "mqtt"); useful when a port 0 was configured... for tests.
+    public var boundPorts: [String: Int] {
+        Dictionary(uniqueKeysWithValues: self.listeners.compactMap { listener in listener.port.map { (listener.name, $0) } })
+    }
 
     /// Opens everything. Throws `StoreError` (e.g. `.locked` when another process has
     /// the data directory) before anything is started.
@@ -35,6 +47,29 @@ public final class OutpostServer: Service, Sendable {
             try? self.threadPool.syncShutdownGracefully()
             throw error
         }
+        do {
+            self.users = UserDirectory(users: try UsersFile(path: configuration.usersFilePath).users)
+        } catch {
+            self.store.close()
+            try? self.threadPool.syncShutdownGracefully()
+            throw error
+        }
+        self.eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        do {
+            self.listeners = try Self.bindListeners(
+                configuration: configuration,
+                broker: self.broker,
+                connections: self.connections,
+                users: self.users,
+                group: self.eventLoopGroup,
+                logger: logger
+            )
+        } catch {
+            self.store.close()
+            try? self.threadPool.syncShutdownGracefully()
+            try? self.eventLoopGroup.syncShutdownGracefully()
+            throw error
+        }
         let records = self.store.queues.values
         logger.info(
             "outpost ready",
@@ -45,6 +80,41 @@ public final class OutpostServer: Service, Sendable {
                 "outpost.open-time": "\(ContinuousClock.now - started)",
             ]
         )
+    }
+
+    private static func bindListeners(
+        configuration: OutpostConfiguration,
+        broker: Broker,
+        connections: ConnectionRegistry,
+        users: UserDirectory,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) throws -> [ProtocolListener] {
+        var listeners: [ProtocolListener] = []
+        let host = configuration.listeners.bind
+        let anonymous = configuration.listeners.anonymousAllowed
+        do {
+            if configuration.listeners.amqpPort != 0 {
+                let settings = AMQPServerSettings(allowAnonymous: anonymous, users: users, containerID: configuration.nodeID)
+                listeners.append(
+                    try ProtocolListener.bind(name: "amqp", host: host, port: configuration.listeners.amqpPort, group: group, logger: logger) { channel in
+                        AMQPServer.configure(channel: channel, broker: broker, connections: connections, settings: settings, logger: logger)
+                    }
+                )
+            }
+            if configuration.listeners.mqttPort != 0 {
+                let settings = MQTTServerSettings(allowAnonymous: anonymous, users: users)
+                listeners.append(
+                    try ProtocolListener.bind(name: "mqtt", host: host, port: configuration.listeners.mqttPort, group: group, logger: logger) { channel in
+                        MQTTServer.configure(channel: channel, broker: broker, connections: connections, settings: settings, logger: logger)
+                    }
+                )
+            }
+        } catch {
+            for listener in listeners { try? listener.channel.close().wait() }
+            throw error
+        }
+        return listeners
     }
 
     public func run() async throws {
@@ -64,6 +134,13 @@ public final class OutpostServer: Service, Sendable {
     /// Commits what is pending and closes the store. Idempotent.
     public func shutdown() {
         self.logger.info("outpost stopping: completing in-flight commits")
+        for listener in self.listeners {
+            try? listener.channel.close().wait()
+        }
+        for connection in self.connections.all {
+            self.connections.close(connection.id)
+        }
+        try? self.eventLoopGroup.syncShutdownGracefully()
         self.store.close()
         try? self.threadPool.syncShutdownGracefully()
         self.logger.info("outpost stopped")

@@ -132,8 +132,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             let accepted = batch.filter { !$0.operations.contains(where: \.addsData) }
             let full = StoreError.full(maxSize: self.configuration.maxSize)
             self.logger.warning("store full; refusing new messages", metadata: ["outpost.store.max-size": "\(self.configuration.maxSize)"])
+            self.statistics.recordRefusals(refused.count)  // before the completions, which may read it
             for submission in refused { submission.completion(.failure(full)) }
-            self.statistics.recordRefusals(refused.count)
             if accepted.isEmpty { return }
             self.commitOrFail(accepted, started: started)
             return

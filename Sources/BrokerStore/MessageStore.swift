@@ -45,6 +45,7 @@ public final class MessageStore: Sendable {
         let schema: StoreSchema
         var queues: [QueueID: QueueRecord] = [:]
         var lastMessage: UInt64 = 0
+        var lastQueue: UInt32 = 0
         do {
             schema = try StoreSchema(transaction: transaction, path: configuration.directory + "/data.mdb")
             let reader = StoreReader(transaction: transaction, schema: schema)
@@ -63,6 +64,8 @@ public final class MessageStore: Sendable {
             // Removed messages leave no key behind; the high-water mark remembers their ids.
             let highest = try transaction.get(schema.meta, key: StoreSchema.lastMessageIDKey) { StoreKey.messageID($0)?.rawValue }
             lastMessage = max(lastMessage, (highest ?? nil) ?? 0)
+            let highestQueue = try transaction.get(schema.meta, key: StoreSchema.lastQueueIDKey) { StoreKey.queueID($0)?.rawValue }
+            lastQueue = max(queues.keys.map(\.rawValue).max() ?? 0, (highestQueue ?? nil) ?? 0)
             try transaction.commit()
         } catch {
             transaction.abort()
@@ -70,7 +73,7 @@ public final class MessageStore: Sendable {
         }
         self.schema = schema
         self.lastMessageID = ManagedAtomic(lastMessage)
-        self.lastQueueID = ManagedAtomic(queues.keys.map(\.rawValue).max() ?? 0)
+        self.lastQueueID = ManagedAtomic(lastQueue)
         self.writer = GroupCommitWriter(
             environment: self.environment,
             schema: schema,

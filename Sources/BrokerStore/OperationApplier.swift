@@ -34,6 +34,7 @@ struct OperationApplier {
         case .createQueue(let record):
             self.queues[record.id] = record
             self.touchedQueues.insert(record.id)
+            try self.raiseHighestQueueID(to: record.id)
         case .deleteQueue(let id):
             try self.purge(id, keeping: [])
             self.queues[id] = nil
@@ -61,6 +62,16 @@ struct OperationApplier {
         }
     }
 
+    /// Queue ids are never reused, even after the newest queue is deleted, because
+    /// other records (MQTT sessions, uplinks) may name them.
+    private func raiseHighestQueueID(to id: QueueID) throws {
+        let key = StoreSchema.lastQueueIDKey
+        let stored = try self.transaction.get(self.schema.meta, key: key) { StoreKey.queueID($0)?.rawValue } ?? nil
+        if id.rawValue > stored ?? 0 {
+            try self.transaction.put(self.schema.meta, key: key, value: withUnsafeBytes(of: id.rawValue.bigEndian, Array.init))
+        }
+    }
+
     /// Writes the records of every queue whose counters or definition changed.
     mutating func writeTouchedQueues() throws {
         for id in self.touchedQueues {
@@ -75,7 +86,9 @@ struct OperationApplier {
     }
 
     private mutating func store(_ message: StoredMessage, in queueIDs: [QueueID]) throws {
-        let targets = queueIDs.filter { self.queues[$0] != nil }
+        // Each queue once: a repeated id would count a reference without an entry.
+        var seen = Set<QueueID>()
+        let targets = queueIDs.filter { self.queues[$0] != nil && seen.insert($0).inserted }
         guard !targets.isEmpty else { return }
         self.highestStoredMessageID = max(self.highestStoredMessageID, message.id.rawValue)
         let size = message.storedSize

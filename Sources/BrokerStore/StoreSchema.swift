@@ -5,6 +5,7 @@ import LMDB
 /// ```
 /// meta        "format-version" -> UInt32 (big-endian)
 ///             "last-message-id" -> UInt64 (big-endian): the highest message id ever stored
+///             "last-queue-id"   -> UInt32 (big-endian): the highest queue id ever created
 /// messages    message id (UInt64 BE) -> StoredMessage layout (see StoredMessage)
 /// refcounts   message id -> UInt32: how many entries share a multicast message (absent = 1)
 /// entries     EntryKey (13 bytes) -> delivery count UInt32 BE
@@ -17,6 +18,7 @@ struct StoreSchema {
     static let formatVersionKey = Array("format-version".utf8)
     /// Kept so that ids of removed messages are never handed out again after a restart.
     static let lastMessageIDKey = Array("last-message-id".utf8)
+    static let lastQueueIDKey = Array("last-queue-id".utf8)
 
     let meta: LMDBDatabase
     let messages: LMDBDatabase

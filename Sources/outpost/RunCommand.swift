@@ -67,6 +67,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("outpost: \(error)\n".utf8))
             throw ExitCode(1)
+        } catch let error as ListenerError {
+            FileHandle.standardError.write(Data("outpost: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("outpost: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         let group = ServiceGroup(
             configuration: .init(
