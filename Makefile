@@ -6,24 +6,23 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # System packages the build needs (checked with dpkg, installed with apt-get when missing).
 BUILD_PACKAGES := liblmdb-dev pkg-config
+# And what the tests add: real MQTT clients, Python for the interop suites.
+TEST_PACKAGES := mosquitto-clients python3 python3-venv
 RUN_ARGS ?=
 
-.PHONY: run test build deps test-deps clean
+.PHONY: run test build deps test-deps bench clean
 
 deps:
-	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@PACKAGES="$(BUILD_PACKAGES)" scripts/apt-ensure
+
+test-deps: deps
+	@PACKAGES="$(TEST_PACKAGES)" scripts/apt-ensure
 
 build: deps
 	$(SWIFT) build -c release --product outpost
 
 run: build
 	.build/release/outpost run $(RUN_ARGS)
-
-test-deps: deps
 
 # Every suite; scripts/run-tests prints the test counts so an empty run is visible.
 test: test-deps
