@@ -45,6 +45,8 @@ public struct UsersFile: Sendable {
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationError(key: "", problem: "cannot write \(temporary)")
         }
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: self.path), withItemAt: URL(fileURLWithPath: temporary))
+        guard rename(temporary, self.path) == 0 else {
+            throw ConfigurationError(key: "", problem: "cannot replace \(self.path): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -11,7 +11,7 @@ public struct BenchOptions: Sendable {
     /// Parent of the temporary stores (default $TMPDIR or /tmp).
     public var directory: String?
     public var submitters = 64
-    public var latencyCommits = 1000
+    public var latencyCommits = 500
     public var dequeueMessages = 50_000
     public var dequeuePage = 100
     public var reopenMessages = 1_000_000
@@ -30,6 +30,7 @@ public enum StoreBench {
         var rate: Double
         var meanBatch: Double
         var messages: Int
+        var writtenPerMessage: Double
     }
 
     /// `submitters` producers, each with one message in flight: when its commit completes
@@ -45,6 +46,7 @@ public enum StoreBench {
         let tally = Tally()
         let group = DispatchGroup()
         let before = store.statistics.snapshot
+        let writtenBefore = writtenBytes()
         let start = nowNanoseconds()
         let deadline = start + UInt64(duration * 1e9)
 
@@ -66,19 +68,28 @@ public enum StoreBench {
         }
         group.wait()
         let elapsed = Double(nowNanoseconds() - start) / 1e9
+        let written = writtenBytes() - writtenBefore
         try tally.check()
         let after = store.statistics.snapshot
         let commits = after.commits - before.commits
         let meanBatch = commits == 0 ? 0 : Double(after.submissions - before.submissions) / Double(commits)
-        return EnqueueRun(rate: Double(tally.completed) / elapsed, meanBatch: meanBatch, messages: tally.completed)
+        return EnqueueRun(
+            rate: Double(tally.completed) / elapsed, meanBatch: meanBatch, messages: tally.completed,
+            writtenPerMessage: Double(written) / Double(max(1, tally.completed))
+        )
     }
 
     /// The raw loop: one thread, `batch` puts per durable commit, for `duration` seconds.
     static func rawEnqueue(directory: String, batch: Int, duration: Double, explicitSync: Bool = false) throws -> Double {
+        try rawEnqueueRun(directory: directory, batch: batch, duration: duration, explicitSync: explicitSync).rate
+    }
+
+    static func rawEnqueueRun(directory: String, batch: Int, duration: Double, explicitSync: Bool = false) throws -> EnqueueRun {
         let raw = try RawLMDB(directory: directory, explicitSync: explicitSync)
         defer { raw.close() }
         var id: UInt64 = 1
         var messages = 0
+        let writtenBefore = writtenBytes()
         let start = nowNanoseconds()
         let deadline = start + UInt64(duration * 1e9)
         try Payload.rawValue.withUnsafeBytes { value in
@@ -88,7 +99,11 @@ public enum StoreBench {
                 messages += batch
             } while nowNanoseconds() < deadline
         }
-        return Double(messages) / (Double(nowNanoseconds() - start) / 1e9)
+        let rate = Double(messages) / (Double(nowNanoseconds() - start) / 1e9)
+        return EnqueueRun(
+            rate: rate, meanBatch: Double(batch), messages: messages,
+            writtenPerMessage: Double(writtenBytes() - writtenBefore) / Double(max(1, messages))
+        )
     }
 
     public static func enqueue(_ options: BenchOptions) throws -> BenchResult {
@@ -107,10 +122,11 @@ public enum StoreBench {
             let batch = max(1, Int(run.meanBatch.rounded()))
             let rawDirectory = try makeTemporaryDirectory(options.directory, "outpost-bench-raw")
             defer { removeDirectory(rawDirectory) }
-            let rawRate = try rawEnqueue(directory: rawDirectory, batch: batch, duration: options.duration)
+            let rawRun = try rawEnqueueRun(directory: rawDirectory, batch: batch, duration: options.duration)
+            let rawRate = rawRun.rate
             let ratio = run.rate / rawRate
-            say("  round \(round): store \(format(run.rate)) msg/s (\(run.messages) messages, mean batch \(format(run.meanBatch)))"
-                + "  raw LMDB \(format(rawRate)) msg/s (batches of \(batch))  ratio \(format(ratio))")
+            say("  round \(round): store \(format(run.rate)) msg/s (\(run.messages) messages, mean batch \(format(run.meanBatch)), \(format(run.writtenPerMessage)) B written/msg)"
+                + "  raw LMDB \(format(rawRate)) msg/s (batches of \(batch), \(format(rawRun.writtenPerMessage)) B written/msg)  ratio \(format(ratio))")
             ratios.append(ratio)
             storeRates.append(run.rate)
             rawRates.append(rawRate)

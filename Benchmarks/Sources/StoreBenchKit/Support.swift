@@ -31,6 +31,16 @@ public func rssAnonKiB() -> Int {
     return 0
 }
 
+/// Bytes this process has passed to write syscalls so far (`wchar` of /proc/self/io): what
+/// LMDB writes per commit, page copies included.
+func writtenBytes() -> Int {
+    guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    for line in io.split(separator: "\n") where line.hasPrefix("wchar:") {
+        return Int(line.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    return 0
+}
+
 /// A fresh directory under `parent` (or the system's temporary directory).
 func makeTemporaryDirectory(_ parent: String?, _ prefix: String) throws -> String {
     let base = parent ?? (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
