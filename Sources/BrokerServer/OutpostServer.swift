@@ -20,6 +20,7 @@ public final class OutpostServer: Service, Sendable {
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let listeners: [ProtocolListener]
     private let logger: Logger
+    private let openDuration: Duration
 
     /// The bound ports by protocol ("amqp", "mqtt"); useful when a port 0 was configured... for tests.
     public var boundPorts: [String: Int] {
@@ -70,16 +71,7 @@ public final class OutpostServer: Service, Sendable {
             try? self.eventLoopGroup.syncShutdownGracefully()
             throw error
         }
-        let records = self.store.queues.values
-        logger.info(
-            "outpost ready",
-            metadata: [
-                "outpost.data-dir": "\(configuration.dataDirectory)",
-                "outpost.queues": "\(records.count)",
-                "outpost.messages": "\(records.reduce(0) { $0 + $1.messageCount })",
-                "outpost.open-time": "\(ContinuousClock.now - started)",
-            ]
-        )
+        self.openDuration = ContinuousClock.now - started
     }
 
     private static func bindListeners(
@@ -118,6 +110,17 @@ public final class OutpostServer: Service, Sendable {
     }
 
     public func run() async throws {
+        // Logged here, not in init: signal handlers are installed once the group runs.
+        let records = self.store.queues.values
+        self.logger.info(
+            "outpost ready",
+            metadata: [
+                "outpost.data-dir": "\(self.configuration.dataDirectory)",
+                "outpost.queues": "\(records.count)",
+                "outpost.messages": "\(records.reduce(0) { $0 + $1.messageCount })",
+                "outpost.open-time": "\(self.openDuration)",
+            ]
+        )
         let interval = Duration.milliseconds(max(10, self.configuration.broker.expiryScanInterval.milliseconds))
         // Housekeeping until graceful shutdown cancels the sleep.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {

@@ -41,6 +41,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var runState = RunState.running
     private let finished = ConditionLock(value: 0)
 
+    /// Writer-thread state: no key in `messages` is larger (see OperationApplier).
+    private var messageAppendFloor: UInt64
     /// Writer-thread state: the queue records as of the last commit.
     private var queues: [QueueID: QueueRecord]
     /// A copy of `queues` for other threads, replaced after each commit.
@@ -52,9 +54,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         mapLock: ReadWriteLock,
         configuration: StoreConfiguration,
         queues: [QueueID: QueueRecord],
+        lastMessageID: UInt64,
         statistics: StoreStatistics,
         logger: Logger
     ) {
+        self.messageAppendFloor = lastMessageID
         self.environment = environment
         self.schema = schema
         self.mapLock = mapLock
@@ -170,7 +174,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func attempt(_ batch: [Submission]) -> Result<CommitReceipt, Error> {
         do {
             let transaction = try self.environment.beginWriteTransaction()
-            var applier = OperationApplier(transaction: transaction, schema: self.schema, queues: self.queues)
+            var applier = OperationApplier(
+                transaction: transaction,
+                schema: self.schema,
+                queues: self.queues,
+                messageAppendFloor: self.messageAppendFloor
+            )
             do {
                 for submission in batch {
                     for operation in submission.operations {
@@ -186,6 +195,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 }
                 let transactionID = transaction.id
                 try transaction.commit()
+                self.messageAppendFloor = applier.messageAppendFloor
                 if self.configuration.syncMode == .singleExplicitSync {
                     try self.environment.sync(force: true)
                 }

@@ -18,6 +18,7 @@ public final class MessageStore: Sendable {
     private let directoryLock: DirectoryLock
     private let lastMessageID: ManagedAtomic<UInt64>
     private let lastQueueID: ManagedAtomic<UInt32>
+    private let isClosed = ManagedAtomic(false)
 
     public init(configuration: StoreConfiguration, logger: Logger = Logger(label: "outpost.store")) throws {
         self.configuration = configuration
@@ -80,6 +81,7 @@ public final class MessageStore: Sendable {
             mapLock: self.mapLock,
             configuration: configuration,
             queues: queues,
+            lastMessageID: lastMessage,
             statistics: self.statistics,
             logger: logger
         )
@@ -89,7 +91,10 @@ public final class MessageStore: Sendable {
     /// Commits what is pending, stops the writer, closes the environment and releases the directory.
     public func close() {
         self.writer.close()
-        self.mapLock.withWriteLock { self.environment.close() }
+        self.mapLock.withWriteLock {
+            self.isClosed.store(true, ordering: .relaxed)
+            self.environment.close()
+        }
         self.directoryLock.release()
     }
 
@@ -119,6 +124,8 @@ public final class MessageStore: Sendable {
     /// Runs `body` on a consistent snapshot. Blocking: call from a thread pool, not an event loop.
     public func read<Result>(_ body: (StoreReader) throws -> Result) throws -> Result {
         try self.mapLock.withReadLock {
+            // Checked under the map lock, which close() holds exclusively while closing.
+            guard !self.isClosed.load(ordering: .relaxed) else { throw StoreError.closed() }
             let transaction = try self.environment.beginReadTransaction()
             defer { transaction.abort() }
             return try body(StoreReader(transaction: transaction, schema: self.schema))
@@ -130,6 +137,9 @@ public final class MessageStore: Sendable {
 
     /// Bytes of the data file in use and the current map size.
     public var size: (used: Int, mapSize: Int) {
-        self.mapLock.withReadLock { (self.environment.usedBytes, self.environment.info.mapSize) }
+        self.mapLock.withReadLock {
+            guard !self.isClosed.load(ordering: .relaxed) else { return (0, 0) }
+            return (self.environment.usedBytes, self.environment.info.mapSize)
+        }
     }
 }

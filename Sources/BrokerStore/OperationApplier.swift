@@ -10,11 +10,18 @@ struct OperationApplier {
     private(set) var touchedQueues: Set<QueueID> = []
     /// The highest message id stored by this transaction.
     private var highestStoredMessageID: UInt64 = 0
+    /// Message counts and bytes added per queue in this transaction, applied to the
+    /// records once at the end (copying a record per message was measurable).
+    private var counterDeltas: [QueueID: (messages: Int, bytes: Int)] = [:]
+    /// Every key in `messages` is at most this: a larger id can be appended
+    /// (`MDB_APPEND` fills pages instead of splitting them in the middle).
+    private(set) var messageAppendFloor: UInt64
 
-    init(transaction: LMDBTransaction, schema: StoreSchema, queues: [QueueID: QueueRecord]) {
+    init(transaction: LMDBTransaction, schema: StoreSchema, queues: [QueueID: QueueRecord], messageAppendFloor: UInt64 = .max) {
         self.transaction = transaction
         self.schema = schema
         self.queues = queues
+        self.messageAppendFloor = messageAppendFloor
     }
 
     mutating func apply(_ operation: StoreOperation) throws {
@@ -74,6 +81,12 @@ struct OperationApplier {
 
     /// Writes the records of every queue whose counters or definition changed.
     mutating func writeTouchedQueues() throws {
+        for (id, delta) in self.counterDeltas {
+            guard let record = self.queues[id] else { continue }
+            self.queues[id]?.messageCount = UInt64(max(0, Int(record.messageCount) + delta.messages))
+            self.queues[id]?.byteCount = UInt64(max(0, Int(record.byteCount) + delta.bytes))
+        }
+        self.counterDeltas.removeAll()
         for id in self.touchedQueues {
             try StoreKey.withQueueKey(id) { key in
                 if let record = self.queues[id] {
@@ -86,14 +99,21 @@ struct OperationApplier {
     }
 
     private mutating func store(_ message: StoredMessage, in queueIDs: [QueueID]) throws {
-        // Each queue once: a repeated id would count a reference without an entry.
-        var seen = Set<QueueID>()
-        let targets = queueIDs.filter { self.queues[$0] != nil && seen.insert($0).inserted }
+        let targets: [QueueID]
+        if queueIDs.count == 1 {
+            targets = self.queues.keys.contains(queueIDs[0]) ? queueIDs : []
+        } else {
+            // Each queue once: a repeated id would count a reference without an entry.
+            var seen = Set<QueueID>()
+            targets = queueIDs.filter { self.queues.keys.contains($0) && seen.insert($0).inserted }
+        }
         guard !targets.isEmpty else { return }
         self.highestStoredMessageID = max(self.highestStoredMessageID, message.id.rawValue)
         let size = message.storedSize
+        let append = message.id.rawValue > self.messageAppendFloor
+        if append { self.messageAppendFloor = message.id.rawValue }
         try StoreKey.withMessageKey(message.id) { key in
-            try self.transaction.put(self.schema.messages, key: key, reservingBytes: size) { message.encode(into: $0) }
+            try self.transaction.put(self.schema.messages, key: key, reservingBytes: size, append: append) { message.encode(into: $0) }
             if targets.count > 1 {
                 try withUnsafeBytes(of: UInt32(targets.count).bigEndian) {
                     try self.transaction.put(self.schema.referenceCounts, key: key, value: $0)
@@ -167,10 +187,9 @@ struct OperationApplier {
     }
 
     private mutating func count(_ queue: QueueID, messages: Int, bytes: Int) {
-        guard var record = self.queues[queue] else { return }
-        record.messageCount = UInt64(max(0, Int(record.messageCount) + messages))
-        record.byteCount = UInt64(max(0, Int(record.byteCount) + bytes))
-        self.queues[queue] = record
+        guard self.queues.keys.contains(queue) else { return }
+        let current = self.counterDeltas[queue] ?? (0, 0)
+        self.counterDeltas[queue] = (current.messages + messages, current.bytes + bytes)
         self.touchedQueues.insert(queue)
     }
 }

@@ -86,15 +86,20 @@ public final class LMDBTransaction {
 
     /// Reserves `size` bytes under `key` and lets `fill` write the value straight into
     /// the map, saving the copy of an intermediate buffer.
+    ///
+    /// With `append`, the key must be larger than every key in the database (LMDB then
+    /// fills pages completely instead of splitting them); a smaller key throws `.keyExists`.
     public func put(
         _ database: LMDBDatabase,
         key: UnsafeRawBufferPointer,
         reservingBytes size: Int,
+        append: Bool = false,
         fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws {
         var keyVal = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var value = MDB_val(mv_size: size, mv_data: nil)
-        try check(mdb_put(self.pointer, database.handle, &keyVal, &value, UInt32(MDB_RESERVE)))
+        let flags = UInt32(MDB_RESERVE) | (append ? UInt32(MDB_APPEND) : 0)
+        try check(mdb_put(self.pointer, database.handle, &keyVal, &value, flags))
         try fill(UnsafeMutableRawBufferPointer(start: value.mv_data, count: size))
     }
 

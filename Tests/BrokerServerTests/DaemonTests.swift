@@ -5,10 +5,13 @@ import Testing
 /// Black-box tests of the built `outpost` binary.
 @Suite("Daemon", .serialized)
 struct DaemonTests {
+    /// Listeners are covered by the interop suites; here they would only contend for ports.
+    static let noListeners = ["--amqp-port", "0", "--mqtt-port", "0", "--management-port", "0"]
+
     @Test func runStartsWithDefaultsAndStopsCleanlyOnSIGTERM() throws {
         let directory = try TemporaryDirectory(prefix: "outpost-daemon")
         defer { directory.remove() }
-        let daemon = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")], in: directory.path)
+        let daemon = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")] + Self.noListeners, in: directory.path)
         #expect(daemon.waitForOutput(containing: "outpost ready"))
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
@@ -19,10 +22,10 @@ struct DaemonTests {
     @Test func aSecondDaemonOnTheSameDataDirectoryFailsAtOnce() throws {
         let directory = try TemporaryDirectory(prefix: "outpost-daemon")
         defer { directory.remove() }
-        let first = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")], in: directory.path)
+        let first = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")] + Self.noListeners, in: directory.path)
         defer { first.signal(SIGKILL) }
         #expect(first.waitForOutput(containing: "outpost ready"))
-        let second = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")], in: directory.path)
+        let second = try OutpostProcess.start(["run", "--data-dir", directory.appending("data")] + Self.noListeners, in: directory.path)
         #expect(second.waitForExit() == 1)
         #expect(second.output.contains("in use by another outpost process"))
     }
@@ -30,7 +33,7 @@ struct DaemonTests {
     @Test func theDataDirectoryComesFromTheEnvironment() throws {
         let directory = try TemporaryDirectory(prefix: "outpost-daemon")
         defer { directory.remove() }
-        let daemon = try OutpostProcess.start(["run"], in: directory.path, environment: ["OUTPOST_DATA_DIR": directory.appending("from-env")])
+        let daemon = try OutpostProcess.start(["run"] + Self.noListeners, in: directory.path, environment: ["OUTPOST_DATA_DIR": directory.appending("from-env")])
         #expect(daemon.waitForOutput(containing: "outpost ready"))
         daemon.signal(SIGINT)
         #expect(daemon.waitForExit() == 0)
