@@ -1,5 +1,9 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its directory, whatever the clone is called.
+let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Store benchmarks (issue 2). A separate package so that `make test` in the root
 // never builds the benchmark dependencies. See README.md for the commands.
@@ -19,7 +23,9 @@ let package = Package(
             name: "StoreBenchKit",
             dependencies: [
                 "CLMDBRaw",
-                .product(name: "BrokerStore", package: "main"),
+                .product(name: "BrokerStore", package: rootPackage),
+                .product(name: "BrokerCore", package: rootPackage),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

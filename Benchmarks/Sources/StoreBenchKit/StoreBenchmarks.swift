@@ -15,6 +15,8 @@ public struct BenchOptions: Sendable {
     public var dequeueMessages = 50_000
     public var dequeuePage = 100
     public var reopenMessages = 1_000_000
+    /// Non-matching wildcard subscriptions in the routing benchmark.
+    public var routingSubscriptions = 100_000
     public var reopenQueues = 10
     public var reopenReadPerQueue = 1000
     /// Reuse (or keep) the 1 M-message store at this path instead of a temporary one.
