@@ -64,10 +64,21 @@ let package = Package(
             name: "MQTTCodec",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // How a message crosses protocols: MQTT bodies as stored, AMQP <-> MQTT mapping.
+        .target(
+            name: "MessageMapping",
+            dependencies: [
+                "AMQPCodec",
+                "MQTTCodec",
+                "BrokerStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AMQPEngine",
             dependencies: [
                 "AMQPCodec",
+                "MessageMapping",
                 "BrokerCore",
                 "BrokerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -80,6 +91,7 @@ let package = Package(
             name: "MQTTEngine",
             dependencies: [
                 "MQTTCodec",
+                "MessageMapping",
                 "BrokerCore",
                 "BrokerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -148,6 +160,10 @@ let package = Package(
         .testTarget(
             name: "MQTTEngineTests",
             dependencies: ["MQTTEngine", "MQTTCodec", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "MessageMappingTests",
+            dependencies: ["MessageMapping", "AMQPCodec", "MQTTCodec", "BrokerTestSupport"]
         ),
         .testTarget(
             name: "MQTTCodecTests",

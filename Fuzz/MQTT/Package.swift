@@ -1,4 +1,5 @@
-// swift-tools-version:6.1
+// swift-tools-version:5.4
+// 5.4 because later tools versions rename the entry point of executables, which hides libFuzzer's main.
 // Standalone libFuzzer harness for MQTTCodec; not part of the root package.
 // Sources/MQTTCodec is a symlink to the real module so both are instrumented for coverage.
 import PackageDescription

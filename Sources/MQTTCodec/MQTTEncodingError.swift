@@ -27,6 +27,7 @@ extension MQTTEncodingError {
             case packetTooLarge
             case missingPacketIdentifier
             case notAvailableInVersion
+            case propertyNotAllowed
         }
 
         private let base: Base
@@ -43,6 +44,9 @@ extension MQTTEncodingError {
         public static let missingPacketIdentifier = Code(.missingPacketIdentifier)
         /// The packet does not exist in the chosen protocol version (AUTH in MQTT 3.1.1).
         public static let notAvailableInVersion = Code(.notAvailableInVersion)
+        /// A property the specification does not allow on this packet (MQTT 5.0 section 2.2.2.2), or a
+        /// second Subscription Identifier outside PUBLISH.
+        public static let propertyNotAllowed = Code(.propertyNotAllowed)
 
         public var description: String {
             "\(self.base)"

@@ -2,7 +2,8 @@
 ///
 /// A closed enum so the engine switches over it exhaustively; each payload is a plain struct.
 public enum MQTTPacket: Hashable, Sendable {
-    case connect(MQTTConnectPacket)
+    /// Boxed: CONNECT is the largest packet and comes once per connection, so it should not size the enum.
+    indirect case connect(MQTTConnectPacket)
     case connAck(MQTTConnAckPacket)
     case publish(MQTTPublishPacket)
     case pubAck(MQTTPubAckPacket)

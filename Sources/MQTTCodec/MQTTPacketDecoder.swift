@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// Returns nil while a packet is incomplete (the reader index stays put). Rejects a packet larger than
 /// ``maximumPacketSize`` as soon as its fixed header is readable, before buffering its body.
-public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder {
+public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     public typealias InboundOut = MQTTPacket
 
     /// The largest packet the protocol can express: 1 type byte, 4 length bytes, 268,435,455 body bytes.

@@ -68,27 +68,36 @@ struct MQTTPacketReader {
     /// Reads a UTF-8 Encoded String (section 1.5.4).
     @inline(__always)
     mutating func readString(_ field: String) throws(MQTTDecodingError) -> String {
-        let length = Int(try self.readUInt16(field))
-        guard let string = try self.readValidatedString(length: length, field: field) else {
-            throw self.error(.truncated, field: field)
-        }
-        return string
+        try self.readStringCheckingWildcards(field).string
     }
 
-    private mutating func readValidatedString(length: Int, field: String) throws(MQTTDecodingError) -> String? {
-        guard self.buffer.readableBytes >= length else {
-            return nil
+    /// Reads a UTF-8 Encoded String and tells whether it contains `+` or `#`, in one pass over the bytes.
+    mutating func readStringCheckingWildcards(
+        _ field: String
+    ) throws(MQTTDecodingError) -> (string: String, containsWildcard: Bool) {
+        let length = Int(try self.readUInt16(field))
+        let decoded: (result: MQTTUTF8Validator.Result, string: String)? = self.buffer.withUnsafeReadableBytes {
+            bytes in
+            guard bytes.count >= length else {
+                return nil
+            }
+            let stringBytes = UnsafeRawBufferPointer(rebasing: bytes.prefix(length))
+            let result = MQTTUTF8Validator.validate(stringBytes)
+            guard case .valid = result else {
+                return (result, "")
+            }
+            return (result, String(decoding: stringBytes, as: UTF8.self))
         }
-        let result = self.buffer.withUnsafeReadableBytes { bytes in
-            MQTTUTF8Validator.validate(UnsafeRawBufferPointer(rebasing: bytes.prefix(length)))
-        }
-        switch result {
-        case .valid:
-            return self.buffer.readString(length: length)
+        switch decoded?.result {
+        case .valid(let containsWildcard):
+            self.buffer.moveReaderIndex(forwardBy: length)
+            return (decoded?.string ?? "", containsWildcard)
         case .invalidUTF8:
             throw self.error(.invalidUTF8, field: field)
         case .nullCharacter:
             throw self.error(.nullCharacterInString, field: field)
+        case .none:
+            throw self.error(.truncated, field: field)
         }
     }
 

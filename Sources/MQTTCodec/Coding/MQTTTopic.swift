@@ -7,7 +7,9 @@ public enum MQTTTopic {
     /// Whether `name` may be the topic of a PUBLISH: no wildcard characters (MQTT-3.3.2-2).
     /// Emptiness is checked separately because MQTT 5.0 allows it together with a Topic Alias.
     public static func containsWildcard(_ name: String) -> Bool {
-        name.utf8.contains { $0 == Self.multiLevelWildcard || $0 == Self.singleLevelWildcard }
+        let scan = { (byte: UInt8) in byte == Self.multiLevelWildcard || byte == Self.singleLevelWildcard }
+        // Native strings are contiguous; scanning their buffer avoids the generic UTF-8 view iterator.
+        return name.utf8.withContiguousStorageIfAvailable { $0.contains(where: scan) } ?? name.utf8.contains(where: scan)
     }
 
     /// Whether `filter` is a syntactically valid Topic Filter (section 4.7.1): not empty, `#` only as

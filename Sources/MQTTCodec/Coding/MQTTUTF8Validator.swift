@@ -4,19 +4,48 @@
 /// Written out rather than left to `String(validating:)` so one pass reports which rule failed.
 enum MQTTUTF8Validator {
     enum Result {
-        case valid
+        /// Also tells whether a topic wildcard (`+` or `#`) occurs, so a Topic Name needs no second pass.
+        case valid(containsWildcard: Bool)
         case invalidUTF8
         case nullCharacter
+    }
+
+    private static let multiLevelWildcard = UInt8(ascii: "#")
+    private static let singleLevelWildcard = UInt8(ascii: "+")
+
+    private static let lowBitOfEachByte: UInt64 = 0x0101_0101_0101_0101
+    private static let highBitOfEachByte: UInt64 = 0x8080_8080_8080_8080
+    private static let multiLevelWildcards = UInt64(multiLevelWildcard) &* lowBitOfEachByte
+    private static let singleLevelWildcards = UInt64(singleLevelWildcard) &* lowBitOfEachByte
+
+    /// Whether any of the eight bytes is 0 (the classic SWAR test; exact for the yes/no answer).
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- Self.lowBitOfEachByte) & ~word & Self.highBitOfEachByte != 0
     }
 
     static func validate(_ bytes: UnsafeRawBufferPointer, allowNullCharacter: Bool = false) -> Result {
         var index = 0
         let count = bytes.count
         var sawNull = false
+        var sawWildcard = false
         while index < count {
+            // Eight ASCII bytes at a time: the common case for topics, client identifiers and names.
+            if count - index >= 8 {
+                let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if word & Self.highBitOfEachByte == 0 {
+                    sawNull = sawNull || Self.hasZeroByte(word)
+                    sawWildcard =
+                        sawWildcard || Self.hasZeroByte(word ^ Self.multiLevelWildcards)
+                        || Self.hasZeroByte(word ^ Self.singleLevelWildcards)
+                    index += 8
+                    continue
+                }
+            }
             let lead = bytes[index]
             if lead < 0x80 {
                 sawNull = sawNull || lead == 0
+                sawWildcard = sawWildcard || lead == Self.multiLevelWildcard || lead == Self.singleLevelWildcard
                 index += 1
                 continue
             }
@@ -63,6 +92,6 @@ enum MQTTUTF8Validator {
             }
             index += sequenceLength
         }
-        return sawNull && !allowNullCharacter ? .nullCharacter : .valid
+        return sawNull && !allowNullCharacter ? .nullCharacter : .valid(containsWildcard: sawWildcard)
     }
 }

@@ -16,15 +16,14 @@ public struct MQTTAuthPacket: Hashable, Sendable {
 extension MQTTAuthPacket {
     static func decode(from reader: inout MQTTPacketReader) throws(MQTTDecodingError) -> MQTTAuthPacket {
         var packet = MQTTAuthPacket()
-        // Both may be left out when the reason is Success and there are no properties (section 3.15.2.1).
+        // Both may be left out together, and only together, when the reason is Success and there are no
+        // properties (section 3.15.2.1).
         if !reader.isAtEnd {
             packet.reasonCode = MQTTReasonCode(rawValue: try reader.readUInt8("Authenticate Reason Code"))
             guard packet.reasonCode.isValid(in: .auth) else {
                 throw reader.error(.invalidReasonCode, field: "Authenticate Reason Code", detail: "value \(packet.reasonCode)")
             }
-            if !reader.isAtEnd {
-                packet.properties = try MQTTProperties.decode(from: &reader, context: .auth)
-            }
+            packet.properties = try MQTTProperties.decode(from: &reader, context: .auth)
         }
         try reader.expectEnd(after: "Properties")
         return packet
@@ -34,7 +33,7 @@ extension MQTTAuthPacket {
         guard version == .v5 else {
             throw MQTTEncodingError(code: .notAvailableInVersion, packetType: .auth, field: "Packet Type")
         }
-        let propertiesLength = try self.properties.encodedLength(packetType: .auth)
+        let propertiesLength = try self.properties.encodedLength(context: .auth)
         guard propertiesLength > 0 || self.reasonCode != .success else {
             try MQTTFixedHeader.write(.auth, flags: 0, remainingLength: 0, into: &buffer)
             return

@@ -29,7 +29,7 @@ extension MQTTConnAckPacket {
             throw reader.error(.invalidConnAckFlags, field: "Connect Acknowledge Flags", detail: "reserved bits set")
         }
         let sessionPresent = acknowledgeFlags & Self.sessionPresentFlag != 0
-        let rawReasonCode = try reader.readUInt8("Connect Reason Code")
+        let rawReasonCode = try reader.readUInt8(version == .v5 ? "Connect Reason Code" : "Connect Return Code")
         let reasonCode: MQTTReasonCode
         var properties = MQTTProperties.none
         switch version {
@@ -61,7 +61,7 @@ extension MQTTConnAckPacket {
             buffer.writeInteger(flags)
             buffer.writeInteger(self.reasonCode.connectReturnCodeV3)
         case .v5:
-            let propertiesLength = try self.properties.encodedLength(packetType: .connAck)
+            let propertiesLength = try self.properties.encodedLength(context: .connAck)
             var counter = MQTTLengthCounter(packetType: .connAck)
             counter.add(2)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")

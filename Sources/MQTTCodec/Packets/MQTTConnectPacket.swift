@@ -98,8 +98,8 @@ extension MQTTConnectPacket {
         if hasWill {
             let willProperties: MQTTProperties =
                 version == .v5 ? try MQTTProperties.decode(from: &reader, context: .will) : .none
-            let topic = try reader.readString("Will Topic")
-            guard !topic.isEmpty, !MQTTTopic.containsWildcard(topic) else {
+            let (topic, topicContainsWildcard) = try reader.readStringCheckingWildcards("Will Topic")
+            guard !topic.isEmpty, !topicContainsWildcard else {
                 throw reader.error(.topicNameInvalid, field: "Will Topic")
             }
             let payload = try reader.readBinary("Will Payload")
@@ -132,7 +132,7 @@ extension MQTTConnectPacket {
         counter.add(4)  // level, flags, keep alive
         var propertiesLength = 0
         if isV5 {
-            propertiesLength = try self.properties.encodedLength(packetType: .connect)
+            propertiesLength = try self.properties.encodedLength(context: .connect)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")
             counter.add(propertiesLength)
         }
@@ -140,7 +140,7 @@ extension MQTTConnectPacket {
         var willPropertiesLength = 0
         if let will = self.will {
             if isV5 {
-                willPropertiesLength = try will.properties.encodedLength(packetType: .connect)
+                willPropertiesLength = try will.properties.encodedLength(context: .will)
                 try counter.addVariableByteInteger(willPropertiesLength, field: "Will Properties Length")
                 counter.add(willPropertiesLength)
             }

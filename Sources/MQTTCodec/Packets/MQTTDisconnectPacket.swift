@@ -33,7 +33,7 @@ extension MQTTDisconnectPacket {
     }
 
     public func encode(into buffer: inout ByteBuffer, version: MQTTProtocolVersion) throws(MQTTEncodingError) {
-        let propertiesLength = version == .v5 ? try self.properties.encodedLength(packetType: .disconnect) : 0
+        let propertiesLength = version == .v5 ? try self.properties.encodedLength(context: .disconnect) : 0
         guard version == .v5, propertiesLength > 0 || self.reasonCode != .normalDisconnection else {
             try MQTTFixedHeader.write(.disconnect, flags: 0, remainingLength: 0, into: &buffer)
             return

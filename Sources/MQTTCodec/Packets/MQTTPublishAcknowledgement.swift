@@ -31,12 +31,13 @@ struct MQTTPublishAcknowledgement {
 
     /// Writes the shortest form the specification allows for these values.
     func encode(
-        _ packetType: MQTTPacketType,
+        _ context: MQTTPropertyContext,
         into buffer: inout ByteBuffer,
         version: MQTTProtocolVersion
     ) throws(MQTTEncodingError) {
+        let packetType = context.packetType
         let flags = packetType.requiredFixedHeaderFlags
-        let propertiesLength = version == .v5 ? try self.properties.encodedLength(packetType: packetType) : 0
+        let propertiesLength = version == .v5 ? try self.properties.encodedLength(context: context) : 0
         guard version == .v5, propertiesLength > 0 || self.reasonCode != .success else {
             try MQTTFixedHeader.write(packetType, flags: flags, remainingLength: 2, into: &buffer)
             buffer.writeInteger(self.packetIdentifier)

@@ -58,8 +58,8 @@ extension MQTTPublishPacket {
             // MQTT-3.3.1-2: DUP must be 0 at QoS 0.
             throw reader.error(.invalidFixedHeaderFlags, field: "DUP", detail: "set at QoS 0")
         }
-        let topicName = try reader.readString("Topic Name")
-        guard !MQTTTopic.containsWildcard(topicName) else {
+        let (topicName, topicContainsWildcard) = try reader.readStringCheckingWildcards("Topic Name")
+        guard !topicContainsWildcard else {
             throw reader.error(.topicNameInvalid, field: "Topic Name", detail: "contains a wildcard")
         }
         let packetIdentifier: UInt16? = qos == .atMostOnce ? nil : try reader.readPacketIdentifier()
@@ -117,20 +117,36 @@ extension MQTTPublishPacket {
         if self.retain { flags |= Flags.retain }
         var propertiesLength = 0
         if version == .v5 {
-            propertiesLength = try self.properties.encodedLength(packetType: .publish)
+            propertiesLength = try self.properties.encodedLength(context: .publish)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")
             counter.add(propertiesLength)
         }
         counter.add(self.payload.readableBytes)
 
         try MQTTFixedHeader.write(.publish, flags: flags, remainingLength: counter.total, into: &buffer)
-        buffer.writeMQTTString(self.topicName)
-        if self.qos != .atMostOnce, let packetIdentifier = self.packetIdentifier {
-            buffer.writeInteger(packetIdentifier)
-        }
+        self.writeTopicAndPacketIdentifier(into: &buffer)
         if version == .v5 {
             self.properties.write(length: propertiesLength, into: &buffer)
         }
         buffer.writeImmutableBuffer(self.payload)
+    }
+
+    /// Writes the Topic Name and Packet Identifier with one buffer access instead of four: this is the
+    /// hottest write of a broker.
+    @inline(__always)
+    private func writeTopicAndPacketIdentifier(into buffer: inout ByteBuffer) {
+        var topicName = self.topicName
+        let packetIdentifier = self.qos == .atMostOnce ? nil : self.packetIdentifier
+        topicName.withUTF8 { topic in
+            let length = 2 + topic.count + (packetIdentifier == nil ? 0 : 2)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
+                target.storeBytes(of: UInt16(truncatingIfNeeded: topic.count).bigEndian, as: UInt16.self)
+                UnsafeMutableRawBufferPointer(rebasing: target[2...]).copyMemory(from: UnsafeRawBufferPointer(topic))
+                if let packetIdentifier {
+                    target.storeBytes(of: packetIdentifier.bigEndian, toByteOffset: 2 + topic.count, as: UInt16.self)
+                }
+                return length
+            }
+        }
     }
 }

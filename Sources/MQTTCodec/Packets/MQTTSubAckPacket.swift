@@ -52,7 +52,7 @@ extension MQTTSubAckPacket {
         counter.add(2 + self.reasonCodes.count)
         var propertiesLength = 0
         if version == .v5 {
-            propertiesLength = try self.properties.encodedLength(packetType: .subAck)
+            propertiesLength = try self.properties.encodedLength(context: .subAck)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")
             counter.add(propertiesLength)
         }

@@ -45,7 +45,7 @@ extension MQTTSubscribePacket {
         counter.add(2)
         var propertiesLength = 0
         if version == .v5 {
-            propertiesLength = try self.properties.encodedLength(packetType: .subscribe)
+            propertiesLength = try self.properties.encodedLength(context: .subscribe)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")
             counter.add(propertiesLength)
         }

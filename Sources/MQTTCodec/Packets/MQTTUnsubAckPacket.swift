@@ -48,7 +48,7 @@ extension MQTTUnsubAckPacket {
             buffer.writeInteger(self.packetIdentifier)
             return
         }
-        let propertiesLength = try self.properties.encodedLength(packetType: .unsubAck)
+        let propertiesLength = try self.properties.encodedLength(context: .unsubAck)
         var counter = MQTTLengthCounter(packetType: .unsubAck)
         counter.add(2 + self.reasonCodes.count)
         try counter.addVariableByteInteger(propertiesLength, field: "Property Length")

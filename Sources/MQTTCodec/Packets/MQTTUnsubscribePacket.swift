@@ -41,7 +41,7 @@ extension MQTTUnsubscribePacket {
         counter.add(2)
         var propertiesLength = 0
         if version == .v5 {
-            propertiesLength = try self.properties.encodedLength(packetType: .unsubscribe)
+            propertiesLength = try self.properties.encodedLength(context: .unsubscribe)
             try counter.addVariableByteInteger(propertiesLength, field: "Property Length")
             counter.add(propertiesLength)
         }

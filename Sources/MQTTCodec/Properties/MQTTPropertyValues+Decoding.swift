@@ -9,8 +9,11 @@ extension MQTTProperties {
         context: MQTTPropertyContext
     ) throws(MQTTDecodingError) -> MQTTProperties {
         let length = try reader.readVariableByteInteger(context.lengthFieldName)
+        guard length > 0 else {
+            return .none
+        }
         var propertyReader = try reader.readSubReader(length: length, field: "Properties")
-        var properties = MQTTProperties()
+        var values = MQTTPropertyValues()
         var seen: UInt64 = 0
         while !propertyReader.isAtEnd {
             // The identifier is a Variable Byte Integer on the wire, although every defined one fits in 7 bits.
@@ -31,16 +34,18 @@ extension MQTTProperties {
                 throw propertyReader.error(.duplicateProperty, field: field)
             }
             seen |= identifier.bit
-            try properties.decodeValue(of: identifier, field: field, from: &propertyReader)
+            try values.decodeValue(of: identifier, field: field, from: &propertyReader)
         }
-        if properties.authenticationData != nil && properties.authenticationMethod == nil {
+        if values.authenticationData != nil && values.authenticationMethod == nil {
             // MQTT 5.0 sections 3.1.2.11.10 and 3.2.2.3.18.
             throw reader.error(.invalidPropertyValue, field: "Authentication Data", detail: "without a method")
         }
-        return properties
+        return MQTTProperties(decodedValues: values)
     }
+}
 
-    private mutating func decodeValue(
+extension MQTTPropertyValues {
+    fileprivate mutating func decodeValue(
         of identifier: MQTTPropertyIdentifier,
         field: String,
         from reader: inout MQTTPacketReader

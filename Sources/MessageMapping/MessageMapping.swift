@@ -1,0 +1,1 @@
+// The AMQP <-> MQTT message mapping lives here (see docs/protocols.md).
