@@ -7,6 +7,12 @@ public struct Delivery: Sendable {
     public var message: StoredMessage
     /// How many times it was delivered before this one (0 on the first delivery).
     public var deliveryCount: UInt32
+
+    public init(key: EntryKey, message: StoredMessage, deliveryCount: UInt32) {
+        self.key = key
+        self.message = message
+        self.deliveryCount = deliveryCount
+    }
 }
 
 /// Receives deliveries while a consumer has credit, in queue order, one call at a time
