@@ -20,6 +20,8 @@ public final class Queue: @unchecked Sendable {
     public let isDurable: Bool
     /// The binding pattern for wildcard subscriptions, else the address itself.
     public let filter: String
+    /// Every pattern a multicast queue is bound with: `filter` and any additional ones.
+    public let bindings: [String]
 
     private let lock = NIOLock()
     private var state: QueueStateMachine
@@ -44,6 +46,7 @@ public final class Queue: @unchecked Sendable {
         self.routingType = record.routingType
         self.isDurable = record.isDurable
         self.filter = record.filter
+        self.bindings = [record.filter] + record.additionalBindings
         self.services = services
         self.state = QueueStateMachine(
             queueID: record.id,
@@ -56,7 +59,7 @@ public final class Queue: @unchecked Sendable {
     }
 
     var record: QueueRecord {
-        QueueRecord(id: self.id, name: self.name, address: self.address, routingType: self.routingType, isDurable: self.isDurable, filter: self.filter)
+        QueueRecord(id: self.id, name: self.name, address: self.address, routingType: self.routingType, isDurable: self.isDurable, filter: self.filter, additionalBindings: Array(self.bindings.dropFirst()))
     }
 
     // MARK: Statistics

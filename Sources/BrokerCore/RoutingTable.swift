@@ -31,11 +31,13 @@ struct RoutingTable {
         case .anycast:
             self.anycast[queue.address, default: []].append(queue)
         case .multicast:
-            let filter = TopicFilter(queue.filter)
-            if filter.hasWildcards {
-                self.wildcardBindings.insert(QueueReference(queue: queue), for: filter)
-            } else {
-                self.exactBindings[queue.filter, default: []].append(queue)
+            for binding in queue.bindings {
+                let filter = TopicFilter(binding)
+                if filter.hasWildcards {
+                    self.wildcardBindings.insert(QueueReference(queue: queue), for: filter)
+                } else {
+                    self.exactBindings[binding, default: []].append(queue)
+                }
             }
         }
     }
@@ -47,11 +49,13 @@ struct RoutingTable {
         case .anycast:
             self.anycast[queue.address]?.removeAll { $0 === queue }
         case .multicast:
-            let filter = TopicFilter(queue.filter)
-            if filter.hasWildcards {
-                self.wildcardBindings.remove(QueueReference(queue: queue), for: filter)
-            } else {
-                self.exactBindings[queue.filter]?.removeAll { $0 === queue }
+            for binding in queue.bindings {
+                let filter = TopicFilter(binding)
+                if filter.hasWildcards {
+                    self.wildcardBindings.remove(QueueReference(queue: queue), for: filter)
+                } else {
+                    self.exactBindings[binding]?.removeAll { $0 === queue }
+                }
             }
         }
     }
@@ -63,6 +67,11 @@ struct RoutingTable {
         var matches: [QueueReference] = []
         self.wildcardBindings.matches(address, into: &matches)
         result.append(contentsOf: matches.map(\.queue))
+        if result.count > 1 {
+            // A queue bound by several matching patterns gets one copy.
+            var seen = Set<ObjectIdentifier>()
+            result.removeAll { !seen.insert(ObjectIdentifier($0)).inserted }
+        }
         return result
     }
 }

@@ -12,8 +12,11 @@ public struct QueueRecord: Sendable, Equatable {
     public var routingType: RoutingType
     /// Non-durable queues are removed, with their entries, when the store opens.
     public var isDurable: Bool
-    /// The binding filter: an MQTT-style pattern for wildcard subscriptions, or empty for the address itself.
+    /// The binding filter: an MQTT-style pattern for wildcard subscriptions, or the address itself.
     public var filter: String
+    /// More patterns the queue is bound with (a multicast queue collecting several
+    /// addresses, like an uplink's forwarding queue).
+    public var additionalBindings: [String]
     public var messageCount: UInt64
     public var byteCount: UInt64
 
@@ -24,6 +27,7 @@ public struct QueueRecord: Sendable, Equatable {
         routingType: RoutingType,
         isDurable: Bool,
         filter: String = "",
+        additionalBindings: [String] = [],
         messageCount: UInt64 = 0,
         byteCount: UInt64 = 0
     ) {
@@ -33,12 +37,13 @@ public struct QueueRecord: Sendable, Equatable {
         self.routingType = routingType
         self.isDurable = isDurable
         self.filter = filter
+        self.additionalBindings = additionalBindings
         self.messageCount = messageCount
         self.byteCount = byteCount
     }
 
     /// Layout: version(1) routing(1) durable(1) messageCount(8) byteCount(8)
-    /// name(4+n) address(4+n) filter(4+n), all big-endian.
+    /// name(4+n) address(4+n) filter(4+n) binding count(4) bindings(4+n each), all big-endian.
     private static let layoutVersion: UInt8 = 1
 
     func encoded() -> [UInt8] {
@@ -51,6 +56,8 @@ public struct QueueRecord: Sendable, Equatable {
         writer.write(self.name)
         writer.write(self.address)
         writer.write(self.filter)
+        writer.write(UInt32(self.additionalBindings.count))
+        for binding in self.additionalBindings { writer.write(binding) }
         return writer.bytes
     }
 
@@ -70,5 +77,9 @@ public struct QueueRecord: Sendable, Equatable {
         self.name = try reader.readString()
         self.address = try reader.readString()
         self.filter = try reader.readString()
+        let count = try reader.readUInt32()
+        var bindings: [String] = []
+        for _ in 0..<min(count, 4096) { bindings.append(try reader.readString()) }
+        self.additionalBindings = bindings
     }
 }

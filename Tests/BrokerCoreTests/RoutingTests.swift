@@ -68,3 +68,30 @@ struct RoutingTests {
         #expect(try harness.store.read { try $0.messageCount() } == 0)
     }
 }
+
+@Suite("Queues with several bindings")
+struct MultipleBindingTests {
+    @Test func aQueueBoundByTwoMatchingPatternsGetsOneCopy() throws {
+        let harness = try TestBroker()
+        let collector = try harness.broker.createQueue(
+            name: "$uplink.cloud",
+            address: "$uplink.cloud",
+            routingType: .multicast,
+            isDurable: true,
+            filter: "telemetry/#",
+            additionalBindings: ["telemetry/+/temp", "alarms"]
+        )
+        let local = try harness.broker.anycastQueue(for: "alarms")
+        try harness.publish("telemetry/t1/temp", "21.5", autoCreateAs: .multicast)
+        try harness.publish("alarms", "fire")
+        try harness.publish("other", "x")
+        #expect(collector.statistics.messageCount == 2)
+        // Local consumers of an anycast address are unaffected by the extra copy.
+        #expect(local.statistics.messageCount == 1)
+        try harness.reopen()
+        let reopened = try #require(harness.broker.queue(named: "$uplink.cloud"))
+        #expect(reopened.bindings == ["telemetry/#", "telemetry/+/temp", "alarms"])
+        try harness.publish("alarms", "again")
+        #expect(reopened.statistics.messageCount == 3)
+    }
+}
