@@ -90,6 +90,10 @@ public final class Queue: @unchecked Sendable {
 
     public var isFull: Bool { self.lock.withLock { self.state.isFull } }
 
+    /// Creation time (ms since 1970) of the oldest message in the queue's memory window;
+    /// no disk access, so status pages can call it from an event loop.
+    public var oldestMessageCreationTime: Int64? { self.lock.withLock { self.state.oldestCreationTimeInMemory } }
+
     /// Calls `callback` once when the queue is below its limits (at once if it already is).
     public func whenNotFull(_ callback: @escaping @Sendable () -> Void) {
         let callNow = self.lock.withLock {

@@ -425,6 +425,18 @@ struct QueueStateMachine {
         return nil
     }
 
+    /// The creation time of the oldest message held in memory (the window holds the head
+    /// of the queue, so this is the oldest waiting message unless the window is full of
+    /// newer high-priority ones).
+    var oldestCreationTimeInMemory: Int64? {
+        var oldest: Int64?
+        for entry in self.ready.all { oldest = min(oldest ?? entry.message.creationTime, entry.message.creationTime) }
+        for inFlight in self.inFlight.values {
+            oldest = min(oldest ?? inFlight.entry.message.creationTime, inFlight.entry.message.creationTime)
+        }
+        return oldest
+    }
+
     /// Entries held in memory, ready then in flight, for browsing.
     var entriesInMemory: [QueueEntry] {
         self.ready.all + self.inFlight.values.map(\.entry).sorted { $0.key < $1.key }
