@@ -38,9 +38,12 @@ extension AMQPDecoder {
         let formatCode = try self.readByte(compositeName)
         switch formatCode {
         case AMQPFormatCode.list0:
-            return AMQPFieldReader(compositeName: compositeName, count: 0, endIndex: self.buffer.readerIndex)
+            return AMQPFieldReader(compositeName: compositeName, count: 0, endIndex: self.readerIndex)
         case AMQPFormatCode.list8, AMQPFormatCode.list32:
-            let (count, endIndex) = try self.readCompoundHeader(wide: formatCode == AMQPFormatCode.list32, compositeName)
+            let (count, endIndex) = try self.readCompoundHeader(
+                wide: formatCode == AMQPFormatCode.list32,
+                compositeName
+            )
             return AMQPFieldReader(compositeName: compositeName, count: count, endIndex: endIndex)
         default:
             throw self.error(.unexpectedFormatCode, compositeName, formatCode: formatCode, at: constructorOffset)
@@ -155,7 +158,8 @@ extension AMQPDecoder {
         return try self.readSymbolBody(formatCode: formatCode, fields, field)
     }
 
-    private mutating func readSymbolBody(formatCode: UInt8, _ fields: AMQPFieldReader, _ field: String) throws -> String {
+    private mutating func readSymbolBody(formatCode: UInt8, _ fields: AMQPFieldReader, _ field: String) throws -> String
+    {
         guard formatCode == AMQPFormatCode.symbol8 || formatCode == AMQPFormatCode.symbol32 else {
             throw self.unexpected(formatCode, fields, field)
         }
@@ -218,8 +222,7 @@ extension AMQPDecoder {
         _ field: String
     ) throws -> Composite? {
         guard fields.takeField() else { return nil }
-        if self.buffer.getInteger(at: self.buffer.readerIndex, as: UInt8.self) == AMQPFormatCode.null {
-            self.buffer.moveReaderIndex(forwardBy: 1)
+        if self.readNullIfPresent() {
             return nil
         }
         return try self.readComposite(Composite.self, context: fields.context(field))

@@ -38,9 +38,9 @@ extension AMQPDecoder {
         default:
             throw self.error(.unknownFormatCode, "constructor", formatCode: formatCode, at: self.offset - 1)
         }
-        guard width <= self.buffer.readableBytes else {
+        guard width <= self.readableBytes else {
             throw self.error(.truncated, "value")
         }
-        self.buffer.moveReaderIndex(forwardBy: width)
+        try self.skip(width, "value")
     }
 }

@@ -121,7 +121,7 @@ extension AMQPDecoder {
         guard size >= countWidth else {
             throw self.error(.truncated, context, size: size)
         }
-        let endIndex = self.buffer.readerIndex + size
+        let endIndex = self.readerIndex + size
         let count: Int
         if wide {
             count = Self.length(try self.readInteger(as: UInt32.self, context))
@@ -177,7 +177,7 @@ extension AMQPDecoder {
         guard size >= countWidth + 1 else {
             throw self.error(.truncated, "array", size: size)
         }
-        let endIndex = self.buffer.readerIndex + size
+        let endIndex = self.readerIndex + size
         let count = wide ? Self.length(try self.readInteger(as: UInt32.self, "array")) : Int(try self.readByte("array"))
 
         var descriptor: AMQPValue?
@@ -193,7 +193,7 @@ extension AMQPDecoder {
         }
         // Zero-width elements are only bounded by the value budget; others need at least a byte each.
         if !AMQPArray.ElementType.isZeroWidth(formatCode: elementFormatCode) {
-            guard count <= endIndex - self.buffer.readerIndex else {
+            guard count <= endIndex - self.readerIndex else {
                 throw self.error(.sizeExceedsRemainingBytes, "array", size: count)
             }
         }

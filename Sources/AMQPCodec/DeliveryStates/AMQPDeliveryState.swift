@@ -25,17 +25,14 @@ public enum AMQPDeliveryState: Hashable, Sendable {
 extension AMQPDeliveryState {
     /// Decodes a described delivery state at the buffer's reader index and advances past it.
     public init(decoding buffer: inout ByteBuffer) throws {
-        var decoder = AMQPDecoder(buffer: buffer)
-        self = try decoder.readDeliveryState(context: "delivery-state")
-        buffer = decoder.buffer
+        self = try AMQPDecoder.decode(&buffer) { try $0.readDeliveryState(context: "delivery-state") }
     }
 }
 
 extension AMQPDecoder {
     mutating func readDeliveryState(_ fields: inout AMQPFieldReader, _ field: String) throws -> AMQPDeliveryState? {
         guard fields.takeField() else { return nil }
-        if self.buffer.getInteger(at: self.buffer.readerIndex, as: UInt8.self) == AMQPFormatCode.null {
-            self.buffer.moveReaderIndex(forwardBy: 1)
+        if self.readNullIfPresent() {
             return nil
         }
         return try self.readDeliveryState(context: fields.context(field))

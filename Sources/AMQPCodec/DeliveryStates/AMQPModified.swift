@@ -9,7 +9,8 @@ public struct AMQPModified: Hashable, Sendable {
     /// Annotations to merge into the message's message-annotations; empty when absent.
     public var messageAnnotations: AMQPMap
 
-    public init(deliveryFailed: Bool = false, undeliverableHere: Bool = false, messageAnnotations: AMQPMap = AMQPMap()) {
+    public init(deliveryFailed: Bool = false, undeliverableHere: Bool = false, messageAnnotations: AMQPMap = AMQPMap())
+    {
         self.deliveryFailed = deliveryFailed
         self.undeliverableHere = undeliverableHere
         self.messageAnnotations = messageAnnotations

@@ -41,15 +41,13 @@ extension ByteBuffer {
 
     mutating func writeField(_ value: UInt16?, _ list: inout AMQPListWriter) {
         guard let value else { return self.writeNullField(&list) }
-        self.writeInteger(AMQPFormatCode.ushort)
-        self.writeInteger(value)
+        self.writeMultipleIntegers(AMQPFormatCode.ushort, value)
         self.fieldWritten(&list)
     }
 
     mutating func writeField(_ value: UInt8?, _ list: inout AMQPListWriter) {
         guard let value else { return self.writeNullField(&list) }
-        self.writeInteger(AMQPFormatCode.ubyte)
-        self.writeInteger(value)
+        self.writeMultipleIntegers(AMQPFormatCode.ubyte, value)
         self.fieldWritten(&list)
     }
 

@@ -33,9 +33,14 @@ struct AMQPListWriter {
 
 extension ByteBuffer {
     mutating func beginList(dropsTrailingNulls: Bool = false) -> AMQPListWriter {
+        AMQPListWriter(headerIndex: self.reserveCompoundHeader(), dropsTrailingNulls: dropsTrailingNulls)
+    }
+
+    /// Reserves the widest compound header (constructor, size32, count32) in one write; returns its index.
+    mutating func reserveCompoundHeader() -> Int {
         let headerIndex = self.writerIndex
-        self.writeRepeatingByte(0, count: AMQPListWriter.reservedHeaderSize)
-        return AMQPListWriter(headerIndex: headerIndex, dropsTrailingNulls: dropsTrailingNulls)
+        self.writeMultipleIntegers(UInt8(0), UInt64(0))
+        return headerIndex
     }
 
     mutating func beginDescribedList(descriptorCode: UInt64) -> AMQPListWriter {
@@ -44,8 +49,16 @@ extension ByteBuffer {
     }
 
     mutating func writeDescriptor(_ code: UInt64) {
-        self.writeInteger(AMQPFormatCode.described)
-        self.writeULong(code)
+        if code <= UInt8.max {
+            // 0x00 0x53 code: the common case of a small numeric descriptor, in one write.
+            self.writeMultipleIntegers(
+                UInt16(AMQPFormatCode.described) << 8 | UInt16(AMQPFormatCode.smallULong),
+                UInt8(truncatingIfNeeded: code)
+            )
+        } else {
+            self.writeInteger(AMQPFormatCode.described)
+            self.writeULong(code)
+        }
     }
 
     /// Finishes a list as list0, list8 or list32, whichever is smallest.
@@ -67,20 +80,24 @@ extension ByteBuffer {
     }
 
     /// Rewrites a reserved 9-byte header as the 8-bit form when size and count fit, moving the body back.
-    mutating func compactCompoundHeader(headerIndex: Int, bodyEnd: Int, count: Int, narrowCode: UInt8, wideCode: UInt8) {
+    mutating func compactCompoundHeader(headerIndex: Int, bodyEnd: Int, count: Int, narrowCode: UInt8, wideCode: UInt8)
+    {
         let bodyIndex = headerIndex + AMQPListWriter.reservedHeaderSize
         let bodyLength = bodyEnd - bodyIndex
         if bodyLength + 1 <= Int(UInt8.max) && count <= Int(UInt8.max) {
-            self.setInteger(narrowCode, at: headerIndex)
-            self.setInteger(UInt8(truncatingIfNeeded: bodyLength + 1), at: headerIndex + 1)
-            self.setInteger(UInt8(truncatingIfNeeded: count), at: headerIndex + 2)
+            // One 4-byte write for constructor, size and count; its fourth byte is overwritten by the
+            // body copy (a non-empty list has at least one body byte) or dropped with the writer index.
+            let header =
+                UInt32(narrowCode) << 24 | UInt32(truncatingIfNeeded: bodyLength + 1) << 16
+                | UInt32(truncatingIfNeeded: count) << 8
+            self.setInteger(header, at: headerIndex)
             // The ranges are inside the written bytes, so the copy cannot fail.
             _ = try? self.copyBytes(at: bodyIndex, to: headerIndex + 3, length: bodyLength)
             self.moveWriterIndex(to: headerIndex + 3 + bodyLength)
         } else {
             self.setInteger(wideCode, at: headerIndex)
-            self.setInteger(UInt32(truncatingIfNeeded: bodyLength + 4), at: headerIndex + 1)
-            self.setInteger(UInt32(truncatingIfNeeded: count), at: headerIndex + 5)
+            let sizeAndCount = UInt64(truncatingIfNeeded: bodyLength + 4) << 32 | UInt64(truncatingIfNeeded: count)
+            self.setInteger(sizeAndCount, at: headerIndex + 1)
             self.moveWriterIndex(to: bodyEnd)
         }
     }

@@ -3,8 +3,7 @@ import NIOCore
 extension ByteBuffer {
     /// Writes an array with one element constructor wide enough for every element (part 1, section 1.2.3).
     mutating func writeArray(_ array: AMQPArray) {
-        let headerIndex = self.writerIndex
-        self.writeRepeatingByte(0, count: AMQPListWriter.reservedHeaderSize)
+        let headerIndex = self.reserveCompoundHeader()
         self.writeArrayConstructorAndElements(array)
         self.compactCompoundHeader(
             headerIndex: headerIndex,
@@ -36,18 +35,26 @@ extension ByteBuffer {
         case .ubyte: return AMQPFormatCode.ubyte
         case .ushort: return AMQPFormatCode.ushort
         case .uint:
-            let allSmall = array.elements.allSatisfy { if case .uint(let v) = $0 { return v <= UInt8.max } else { return true } }
+            let allSmall = array.elements.allSatisfy {
+                if case .uint(let value) = $0 { return value <= UInt8.max } else { return true }
+            }
             return allSmall ? AMQPFormatCode.smallUInt : AMQPFormatCode.uint
         case .ulong:
-            let allSmall = array.elements.allSatisfy { if case .ulong(let v) = $0 { return v <= UInt8.max } else { return true } }
+            let allSmall = array.elements.allSatisfy {
+                if case .ulong(let value) = $0 { return value <= UInt8.max } else { return true }
+            }
             return allSmall ? AMQPFormatCode.smallULong : AMQPFormatCode.ulong
         case .byte: return AMQPFormatCode.byte
         case .short: return AMQPFormatCode.short
         case .int:
-            let allSmall = array.elements.allSatisfy { if case .int(let v) = $0 { return Int8(exactly: v) != nil } else { return true } }
+            let allSmall = array.elements.allSatisfy {
+                if case .int(let value) = $0 { return Int8(exactly: value) != nil } else { return true }
+            }
             return allSmall ? AMQPFormatCode.smallInt : AMQPFormatCode.int
         case .long:
-            let allSmall = array.elements.allSatisfy { if case .long(let v) = $0 { return Int8(exactly: v) != nil } else { return true } }
+            let allSmall = array.elements.allSatisfy {
+                if case .long(let value) = $0 { return Int8(exactly: value) != nil } else { return true }
+            }
             return allSmall ? AMQPFormatCode.smallLong : AMQPFormatCode.long
         case .float: return AMQPFormatCode.float
         case .double: return AMQPFormatCode.double
@@ -58,13 +65,19 @@ extension ByteBuffer {
         case .timestamp: return AMQPFormatCode.timestamp
         case .uuid: return AMQPFormatCode.uuid
         case .binary:
-            let allShort = array.elements.allSatisfy { if case .binary(let b) = $0 { return b.readableBytes <= 255 } else { return true } }
+            let allShort = array.elements.allSatisfy {
+                if case .binary(let bytes) = $0 { return bytes.readableBytes <= 255 } else { return true }
+            }
             return allShort ? AMQPFormatCode.binary8 : AMQPFormatCode.binary32
         case .string:
-            let allShort = array.elements.allSatisfy { if case .string(let s) = $0 { return s.utf8.count <= 255 } else { return true } }
+            let allShort = array.elements.allSatisfy {
+                if case .string(let text) = $0 { return text.utf8.count <= 255 } else { return true }
+            }
             return allShort ? AMQPFormatCode.string8 : AMQPFormatCode.string32
         case .symbol:
-            let allShort = array.elements.allSatisfy { if case .symbol(let s) = $0 { return s.utf8.count <= 255 } else { return true } }
+            let allShort = array.elements.allSatisfy {
+                if case .symbol(let text) = $0 { return text.utf8.count <= 255 } else { return true }
+            }
             return allShort ? AMQPFormatCode.symbol8 : AMQPFormatCode.symbol32
         case .list: return AMQPFormatCode.list32
         case .map: return AMQPFormatCode.map32

@@ -87,28 +87,32 @@ extension ByteBuffer {
         return self.writerIndex - start
     }
 
+    // Constructor and value go out in one write: each ByteBuffer call has a fixed cost (bounds and
+    // exclusivity checks) that dominates encoding small fields.
+
     mutating func writeUInt(_ value: UInt32) {
         if value == 0 {
             self.writeInteger(AMQPFormatCode.uint0)
-        } else if let small = UInt8(exactly: value) {
-            self.writeInteger(AMQPFormatCode.smallUInt)
-            self.writeInteger(small)
+        } else if value <= UInt8.max {
+            self.writeInteger(UInt16(AMQPFormatCode.smallUInt) << 8 | UInt16(truncatingIfNeeded: value))
         } else {
-            self.writeInteger(AMQPFormatCode.uint)
-            self.writeInteger(value)
+            self.writeMultipleIntegers(AMQPFormatCode.uint, value)
         }
     }
 
     mutating func writeULong(_ value: UInt64) {
         if value == 0 {
             self.writeInteger(AMQPFormatCode.ulong0)
-        } else if let small = UInt8(exactly: value) {
-            self.writeInteger(AMQPFormatCode.smallULong)
-            self.writeInteger(small)
+        } else if value <= UInt8.max {
+            self.writeInteger(UInt16(AMQPFormatCode.smallULong) << 8 | UInt16(truncatingIfNeeded: value))
         } else {
-            self.writeInteger(AMQPFormatCode.ulong)
-            self.writeInteger(value)
+            self.writeMultipleIntegers(AMQPFormatCode.ulong, value)
         }
+    }
+
+    /// Writes a one-byte constructor followed by a one-byte size or value.
+    mutating func writeConstructor(_ formatCode: UInt8, byte: UInt8) {
+        self.writeInteger(UInt16(formatCode) << 8 | UInt16(byte))
     }
 
     mutating func writeTimestamp(_ milliseconds: Int64) {
@@ -119,11 +123,9 @@ extension ByteBuffer {
     mutating func writeBinary(_ bytes: ByteBuffer) {
         let length = bytes.readableBytes
         if length <= Int(UInt8.max) {
-            self.writeInteger(AMQPFormatCode.binary8)
-            self.writeInteger(UInt8(truncatingIfNeeded: length))
+            self.writeConstructor(AMQPFormatCode.binary8, byte: UInt8(truncatingIfNeeded: length))
         } else {
-            self.writeInteger(AMQPFormatCode.binary32)
-            self.writeInteger(UInt32(truncatingIfNeeded: length))
+            self.writeMultipleIntegers(AMQPFormatCode.binary32, UInt32(truncatingIfNeeded: length))
         }
         self.writeImmutableBuffer(bytes)
     }
@@ -135,11 +137,9 @@ extension ByteBuffer {
     mutating func writeString(_ string: String, narrowCode: UInt8, wideCode: UInt8) {
         let length = string.utf8.count
         if length <= Int(UInt8.max) {
-            self.writeInteger(narrowCode)
-            self.writeInteger(UInt8(truncatingIfNeeded: length))
+            self.writeConstructor(narrowCode, byte: UInt8(truncatingIfNeeded: length))
         } else {
-            self.writeInteger(wideCode)
-            self.writeInteger(UInt32(truncatingIfNeeded: length))
+            self.writeMultipleIntegers(wideCode, UInt32(truncatingIfNeeded: length))
         }
         self.writeString(string)
     }
@@ -154,8 +154,7 @@ extension ByteBuffer {
     }
 
     mutating func writeMap(_ map: AMQPMap) {
-        let headerIndex = self.writerIndex
-        self.writeRepeatingByte(0, count: AMQPListWriter.reservedHeaderSize)
+        let headerIndex = self.reserveCompoundHeader()
         for entry in map.entries {
             self.writeAMQPValue(entry.key)
             self.writeAMQPValue(entry.value)

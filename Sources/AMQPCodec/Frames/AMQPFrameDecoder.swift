@@ -23,10 +23,18 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     /// Frames declaring a larger size fail with `frameTooLarge` before any of their body is buffered.
     public var maximumFrameSize: UInt32
-    private var state: State = .expectingProtocolHeader
+    private var state: State
 
-    public init(maximumFrameSize: UInt32 = AMQPFrameDecoder.defaultMaximumFrameSize) {
+    /// - Parameters:
+    ///   - maximumFrameSize: the largest frame accepted; raise or lower it once open is negotiated.
+    ///   - expectingProtocolHeader: false to start with AMQP frames, for a stream whose header was
+    ///     already consumed.
+    public init(
+        maximumFrameSize: UInt32 = AMQPFrameDecoder.defaultMaximumFrameSize,
+        expectingProtocolHeader: Bool = true
+    ) {
         self.maximumFrameSize = maximumFrameSize
+        self.state = expectingProtocolHeader ? .expectingProtocolHeader : .expectingAMQPFrames
     }
 
     /// Makes the next unit a protocol header, as after a TLS upgrade.
@@ -106,13 +114,15 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
                 limit: AMQPDecoder.length(self.maximumFrameSize)
             )
         }
+        // doff, type and channel in one read: each ByteBuffer call has a fixed cost.
         guard buffer.readableBytes >= size,
-            let dataOffset = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt8.self),
-            let frameType = buffer.getInteger(at: buffer.readerIndex + 5, as: UInt8.self),
-            let channel = buffer.getInteger(at: buffer.readerIndex + 6, as: UInt16.self)
+            let header = buffer.getInteger(at: buffer.readerIndex, as: UInt64.self)
         else {
             return nil
         }
+        let dataOffset = UInt8(truncatingIfNeeded: header >> 24)
+        let frameType = UInt8(truncatingIfNeeded: header >> 16)
+        let channel = UInt16(truncatingIfNeeded: header)
         let bodyOffset = Int(dataOffset) * AMQPFrameHeader.dataOffsetUnit
         guard dataOffset >= AMQPFrameHeader.minimumDataOffset, bodyOffset <= size else {
             throw AMQPDecodingError(code: .invalidDataOffset, context: "frame", offset: 4, size: Int(dataOffset))
@@ -132,12 +142,14 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
             }
             return .heartbeat
         }
-        var decoder = AMQPDecoder(buffer: body, offsetOfFirstByte: bodyOffset)
         if frameType == AMQPFrameType.sasl {
-            return .saslFrame(try AMQPSASLPerformative(decoder: &decoder))
+            return .saslFrame(
+                try AMQPDecoder.decode(&body, offsetOfFirstByte: bodyOffset) { try AMQPSASLPerformative(decoder: &$0) }
+            )
         }
-        let performative = try AMQPPerformative(decoder: &decoder)
-        body = decoder.buffer
+        let performative = try AMQPDecoder.decode(&body, offsetOfFirstByte: bodyOffset) {
+            try AMQPPerformative(decoder: &$0)
+        }
         return .frame(AMQPFrame(channel: channel, performative: performative, payload: body))
     }
 }

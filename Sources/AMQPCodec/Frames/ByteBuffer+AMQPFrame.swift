@@ -50,10 +50,9 @@ extension ByteBuffer {
     /// Writes the frame header with a placeholder size; returns the frame's start index.
     private mutating func beginFrame(type: UInt8, channel: UInt16) -> Int {
         let start = self.writerIndex
-        self.writeInteger(UInt32(0))
-        self.writeInteger(AMQPFrameHeader.minimumDataOffset)
-        self.writeInteger(type)
-        self.writeInteger(channel)
+        // size (patched later), doff, type, channel as one 8-byte write.
+        let header = UInt64(AMQPFrameHeader.minimumDataOffset) << 24 | UInt64(type) << 16 | UInt64(channel)
+        self.writeInteger(header)
         return start
     }
 

@@ -111,8 +111,7 @@ extension AMQPDecoder {
 
     mutating func readLinkTarget(_ fields: inout AMQPFieldReader) throws -> AMQPLinkTarget? {
         guard fields.takeField() else { return nil }
-        if self.buffer.getInteger(at: self.buffer.readerIndex, as: UInt8.self) == AMQPFormatCode.null {
-            self.buffer.moveReaderIndex(forwardBy: 1)
+        if self.readNullIfPresent() {
             return nil
         }
         let descriptorOffset = self.offset

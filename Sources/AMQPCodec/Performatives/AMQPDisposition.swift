@@ -49,3 +49,33 @@ extension AMQPDisposition: AMQPComposite {
         buffer.writeField(self.batchable, default: false, &list)
     }
 }
+
+extension AMQPDisposition {
+    /// Encodes the common disposition (no state, or a field-less outcome) through the direct-memory writer.
+    func encode(into buffer: inout ByteBuffer) {
+        let stateDescriptor: UInt64?
+        switch self.state {
+        case .none: stateDescriptor = nil
+        case .accepted: stateDescriptor = AMQPDescriptor.accepted
+        case .released: stateDescriptor = AMQPDescriptor.released
+        case .received, .rejected, .modified, .declared, .transactional:
+            return buffer.writeComposite(self)
+        }
+        buffer.writeScalarComposite(
+            descriptorCode: UInt8(truncatingIfNeeded: Self.descriptorCode),
+            maximumFieldBytes: 20
+        ) {
+            fields in
+            fields.write(Optional(self.role.wireValue))
+            fields.write(Optional(self.first))
+            fields.write(self.last)
+            fields.write(self.settled, default: false)
+            if let stateDescriptor {
+                fields.writeSimpleOutcome(descriptorCode: stateDescriptor)
+            } else {
+                fields.writeNull()
+            }
+            fields.write(self.batchable, default: false)
+        }
+    }
+}

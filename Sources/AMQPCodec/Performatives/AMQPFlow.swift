@@ -85,3 +85,28 @@ extension AMQPFlow: AMQPComposite {
         buffer.writeField(self.properties.isEmpty ? nil : self.properties, &list)
     }
 }
+
+extension AMQPFlow {
+    /// Encodes a flow without properties through the direct-memory writer.
+    func encode(into buffer: inout ByteBuffer) {
+        guard self.properties.isEmpty else {
+            return buffer.writeComposite(self)
+        }
+        buffer.writeScalarComposite(
+            descriptorCode: UInt8(truncatingIfNeeded: Self.descriptorCode),
+            maximumFieldBytes: 45
+        ) {
+            fields in
+            fields.write(self.nextIncomingID)
+            fields.write(Optional(self.incomingWindow))
+            fields.write(Optional(self.nextOutgoingID))
+            fields.write(Optional(self.outgoingWindow))
+            fields.write(self.handle)
+            fields.write(self.deliveryCount)
+            fields.write(self.linkCredit)
+            fields.write(self.available)
+            fields.write(self.drain, default: false)
+            fields.write(self.echo, default: false)
+        }
+    }
+}

@@ -1,10 +1,13 @@
 import NIOCore
 
 /// The body of an AMQP frame (part 2.7): one performative.
+///
+/// The large, rare performatives are `indirect` so that the enum stays small and the frequent ones
+/// (transfer, flow, disposition) move around without copying hundreds of bytes.
 public enum AMQPPerformative: Hashable, Sendable {
-    case open(AMQPOpen)
-    case begin(AMQPBegin)
-    case attach(AMQPAttach)
+    indirect case open(AMQPOpen)
+    indirect case begin(AMQPBegin)
+    indirect case attach(AMQPAttach)
     case flow(AMQPFlow)
     case transfer(AMQPTransfer)
     case disposition(AMQPDisposition)
@@ -16,9 +19,7 @@ public enum AMQPPerformative: Hashable, Sendable {
 extension AMQPPerformative {
     /// Decodes the performative at the buffer's reader index and advances past it.
     public init(decoding buffer: inout ByteBuffer) throws {
-        var decoder = AMQPDecoder(buffer: buffer)
-        self = try Self(decoder: &decoder)
-        buffer = decoder.buffer
+        self = try AMQPDecoder.decode(&buffer) { try Self(decoder: &$0) }
     }
 
     init(decoder: inout AMQPDecoder) throws {
@@ -47,9 +48,9 @@ extension ByteBuffer {
         case .open(let open): self.writeComposite(open)
         case .begin(let begin): self.writeComposite(begin)
         case .attach(let attach): self.writeComposite(attach)
-        case .flow(let flow): self.writeComposite(flow)
-        case .transfer(let transfer): self.writeComposite(transfer)
-        case .disposition(let disposition): self.writeComposite(disposition)
+        case .flow(let flow): flow.encode(into: &self)
+        case .transfer(let transfer): transfer.encode(into: &self)
+        case .disposition(let disposition): disposition.encode(into: &self)
         case .detach(let detach): self.writeComposite(detach)
         case .end(let end): self.writeComposite(end)
         case .close(let close): self.writeComposite(close)

@@ -51,12 +51,15 @@ extension AMQPSource: AMQPComposite {
     init(fields: inout AMQPFieldReader, decoder: inout AMQPDecoder) throws {
         self.address = try decoder.readString(&fields, "address")
         self.durable = try decoder.readDurability(&fields)
-        self.expiryPolicy = try decoder.readSymbol(&fields, "expiry-policy").map(AMQPTerminusExpiryPolicy.init(rawValue:))
+        self.expiryPolicy =
+            try decoder.readSymbol(&fields, "expiry-policy").map(AMQPTerminusExpiryPolicy.init(rawValue:))
             ?? .sessionEnd
         self.timeout = try decoder.readUInt32(&fields, "timeout") ?? 0
         self.dynamic = try decoder.readBool(&fields, "dynamic") ?? false
         self.dynamicNodeProperties = try decoder.readMap(&fields, "dynamic-node-properties") ?? AMQPMap()
-        self.distributionMode = try decoder.readSymbol(&fields, "distribution-mode").map(AMQPDistributionMode.init(rawValue:))
+        self.distributionMode = try decoder.readSymbol(&fields, "distribution-mode").map(
+            AMQPDistributionMode.init(rawValue:)
+        )
         self.filter = try decoder.readMap(&fields, "filter") ?? AMQPMap()
         self.defaultOutcome = try decoder.readDeliveryState(&fields, "default-outcome")
         self.outcomes = try decoder.readSymbols(&fields, "outcomes") ?? []

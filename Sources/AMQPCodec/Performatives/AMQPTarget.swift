@@ -37,7 +37,8 @@ extension AMQPTarget: AMQPComposite {
     init(fields: inout AMQPFieldReader, decoder: inout AMQPDecoder) throws {
         self.address = try decoder.readString(&fields, "address")
         self.durable = try decoder.readDurability(&fields)
-        self.expiryPolicy = try decoder.readSymbol(&fields, "expiry-policy").map(AMQPTerminusExpiryPolicy.init(rawValue:))
+        self.expiryPolicy =
+            try decoder.readSymbol(&fields, "expiry-policy").map(AMQPTerminusExpiryPolicy.init(rawValue:))
             ?? .sessionEnd
         self.timeout = try decoder.readUInt32(&fields, "timeout") ?? 0
         self.dynamic = try decoder.readBool(&fields, "dynamic") ?? false

@@ -76,3 +76,40 @@ extension AMQPTransfer: AMQPComposite {
         buffer.writeField(self.batchable, default: false, &list)
     }
 }
+
+extension AMQPTransfer {
+    /// Encodes the common transfer (no state, or a field-less outcome) through the direct-memory writer;
+    /// anything else takes the general composite path.
+    func encode(into buffer: inout ByteBuffer) {
+        let stateDescriptor: UInt64?
+        switch self.state {
+        case .none: stateDescriptor = nil
+        case .accepted: stateDescriptor = AMQPDescriptor.accepted
+        case .released: stateDescriptor = AMQPDescriptor.released
+        case .received, .rejected, .modified, .declared, .transactional:
+            return buffer.writeComposite(self)
+        }
+        // handle, delivery-id, message-format: 5 each; tag: 5 + length; state: 4; seven one-byte fields.
+        let maximumFieldBytes = 15 + 5 + (self.deliveryTag?.readableBytes ?? 0) + 4 + 7 + 2
+        buffer.writeScalarComposite(
+            descriptorCode: UInt8(truncatingIfNeeded: Self.descriptorCode),
+            maximumFieldBytes: maximumFieldBytes
+        ) { fields in
+            fields.write(Optional(self.handle))
+            fields.write(self.deliveryID)
+            fields.write(self.deliveryTag)
+            fields.write(self.messageFormat)
+            fields.write(self.settled)
+            fields.write(self.more, default: false)
+            fields.write(self.receiverSettleMode?.rawValue)
+            if let stateDescriptor {
+                fields.writeSimpleOutcome(descriptorCode: stateDescriptor)
+            } else {
+                fields.writeNull()
+            }
+            fields.write(self.resume, default: false)
+            fields.write(self.aborted, default: false)
+            fields.write(self.batchable, default: false)
+        }
+    }
+}

@@ -26,9 +26,7 @@ extension AMQPDeclare: AMQPComposite {
 extension AMQPDeclare {
     /// Decodes a declare from the value of an amqp-value section.
     public init(decoding buffer: inout ByteBuffer) throws {
-        var decoder = AMQPDecoder(buffer: buffer)
-        self = try decoder.readComposite(AMQPDeclare.self, context: "declare")
-        buffer = decoder.buffer
+        self = try AMQPDecoder.decode(&buffer) { try $0.readComposite(AMQPDeclare.self, context: "declare") }
     }
 
     public func encode(into buffer: inout ByteBuffer) {

@@ -29,9 +29,7 @@ extension AMQPDischarge: AMQPComposite {
 extension AMQPDischarge {
     /// Decodes a discharge from the value of an amqp-value section.
     public init(decoding buffer: inout ByteBuffer) throws {
-        var decoder = AMQPDecoder(buffer: buffer)
-        self = try decoder.readComposite(AMQPDischarge.self, context: "discharge")
-        buffer = decoder.buffer
+        self = try AMQPDecoder.decode(&buffer) { try $0.readComposite(AMQPDischarge.self, context: "discharge") }
     }
 
     public func encode(into buffer: inout ByteBuffer) {

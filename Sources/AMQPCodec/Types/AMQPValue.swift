@@ -34,7 +34,7 @@ public enum AMQPValue: Hashable, Sendable {
     case symbol(String)
     case list([AMQPValue])
     case map(AMQPMap)
-    case array(AMQPArray)
+    indirect case array(AMQPArray)
     indirect case described(descriptor: AMQPValue, value: AMQPValue)
 }
 
