@@ -3,7 +3,7 @@ import NIOCore
 /// PUBREL: releases a QoS 2 message after PUBREC (MQTT 3.1.1 section 3.6, MQTT 5.0 section 3.6).
 ///
 /// MQTT 3.1.1 carries only the Packet Identifier; the encoder drops the reason code and properties.
-public struct MQTTPubRelPacket: Hashable, Sendable {
+public struct MQTTPubRelPacket: MQTTAcknowledgementPacket {
     public var packetIdentifier: UInt16
     public var reasonCode: MQTTReasonCode
     public var properties: MQTTProperties
@@ -13,27 +13,6 @@ public struct MQTTPubRelPacket: Hashable, Sendable {
         self.reasonCode = reasonCode
         self.properties = properties
     }
-}
 
-extension MQTTPubRelPacket {
-    static func decode(
-        from reader: inout MQTTPacketReader,
-        version: MQTTProtocolVersion
-    ) throws(MQTTDecodingError) -> MQTTPubRelPacket {
-        let fields = try MQTTPublishAcknowledgement.decode(from: &reader, version: version, context: .pubRel)
-        return MQTTPubRelPacket(
-            packetIdentifier: fields.packetIdentifier,
-            reasonCode: fields.reasonCode,
-            properties: fields.properties
-        )
-    }
-
-    public func encode(into buffer: inout ByteBuffer, version: MQTTProtocolVersion) throws(MQTTEncodingError) {
-        let fields = MQTTPublishAcknowledgement(
-            packetIdentifier: self.packetIdentifier,
-            reasonCode: self.reasonCode,
-            properties: self.properties
-        )
-        try fields.encode(.pubRel, into: &buffer, version: version)
-    }
+    public static let packetType = MQTTPacketType.pubRel
 }
