@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AMQPEngine", targets: ["AMQPEngine"]),
         .library(name: "MQTTEngine", targets: ["MQTTEngine"]),
         .library(name: "BrokerTestSupport", targets: ["BrokerTestSupport"]),
+        .library(name: "BrokerManagement", targets: ["BrokerManagement"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -100,11 +104,46 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Management HTTP API, /metrics, /healthz (Hummingbird); the CLI's views of messages.
+        .target(
+            name: "BrokerManagement",
+            dependencies: [
+                "BrokerCore",
+                "BrokerStore",
+                "AMQPCodec",
+                "MQTTCodec",
+                "MessageMapping",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BrokerUplink",
+            dependencies: [
+                "BrokerCore",
+                "BrokerStore",
+                "MQTTCodec",
+                "MessageMapping",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "BrokerServer",
             dependencies: [
                 "BrokerCore",
                 "BrokerStore",
+                "BrokerUplink",
+                "BrokerManagement",
                 "AMQPEngine",
                 "MQTTEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,6 +169,10 @@ let package = Package(
                 "BrokerServer",
                 "BrokerCore",
                 "BrokerStore",
+                "BrokerManagement",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,6 +189,17 @@ let package = Package(
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "BrokerTestSupport"]),
         .testTarget(
+            name: "BrokerManagementTests",
+            dependencies: [
+                "BrokerManagement",
+                "BrokerTestSupport",
+                "AMQPCodec",
+                "MQTTCodec",
+                "MessageMapping",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "AMQPCodecTests",
             dependencies: [
                 "AMQPCodec",
@@ -160,6 +214,10 @@ let package = Package(
         .testTarget(
             name: "MQTTEngineTests",
             dependencies: ["MQTTEngine", "MQTTCodec", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "BrokerUplinkTests",
+            dependencies: ["BrokerUplink", "BrokerTestSupport", .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "MessageMappingTests",

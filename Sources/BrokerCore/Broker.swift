@@ -120,18 +120,21 @@ public final class Broker: @unchecked Sendable {
         address: String,
         routingType: QueueRecord.RoutingType,
         isDurable: Bool,
-        filter: String? = nil
+        filter: String? = nil,
+        additionalBindings: [String] = []
     ) throws -> Queue {
         let bindingFilter = filter ?? address
-        guard TopicFilter(bindingFilter).isValid else {
-            throw BrokerError(.invalidArgument, "invalid filter '\(bindingFilter)'")
+        for binding in [bindingFilter] + additionalBindings where !TopicFilter(binding).isValid {
+            throw BrokerError(.invalidArgument, "invalid filter '\(binding)'")
         }
         if !TopicFilter(bindingFilter).hasWildcards || routingType == .anycast {
             try self.ensureAddress(address, routingTypes: routingType == .anycast ? .anycast : .multicast)
         }
         let queue: Queue = try self.routingLock.withLock {
             if let existing = self.routing.queuesByName[name] {
-                guard existing.address == address, existing.routingType == routingType, existing.filter == bindingFilter else {
+                guard existing.address == address, existing.routingType == routingType,
+                    existing.bindings == [bindingFilter] + additionalBindings
+                else {
                     throw BrokerError(.alreadyExists, "queue '\(name)' exists on address '\(existing.address)' with another definition")
                 }
                 return existing
@@ -142,7 +145,8 @@ public final class Broker: @unchecked Sendable {
                 address: address,
                 routingType: routingType,
                 isDurable: isDurable,
-                filter: bindingFilter
+                filter: bindingFilter,
+                additionalBindings: additionalBindings
             )
             let queue = Queue(record: record, policy: self.configuration.policy(for: address), services: self.services)
             self.routing.add(queue)
@@ -194,11 +198,17 @@ public final class Broker: @unchecked Sendable {
     /// Stores and routes a message. `completion` runs once the message is durable in
     /// every queue it was routed to (at once for non-durable messages kept in memory),
     /// or with the reason it was refused. It may run on the store's writer thread.
+    ///
+    /// `additionalOperations` (front-end records such as MQTT QoS 2 packet-id state) commit in the
+    /// same store transaction as the message, or on their own when the message is not stored
+    /// (no matching queue, or kept in memory); `completion` then waits for that commit too.
     public func publish(
         _ incoming: IncomingMessage,
         autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast,
+        additionalOperations: [StoreOperation] = [],
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
+        let finish = self.completion(committing: additionalOperations, then: completion)
         let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[incoming.address]?.routingTypes }
         let addressRoutingTypes: AddressRecord.RoutingTypes
         if let knownRoutingTypes {
@@ -208,9 +218,9 @@ public final class Broker: @unchecked Sendable {
                 try self.ensureAddress(incoming.address, routingTypes: routingTypes)
                 addressRoutingTypes = routingTypes
             } catch let error as BrokerError {
-                return completion(.failure(error))
+                return finish(.failure(error))
             } catch {
-                return completion(.failure(BrokerError(.invalidArgument, "\(error)")))
+                return finish(.failure(BrokerError(.invalidArgument, "\(error)")))
             }
         }
         var queues = self.route(incoming.address)
@@ -219,14 +229,14 @@ public final class Broker: @unchecked Sendable {
             do {
                 queues.append(try self.anycastQueue(for: incoming.address))
             } catch let error as BrokerError {
-                return completion(.failure(error))
+                return finish(.failure(error))
             } catch {
-                return completion(.failure(BrokerError(.invalidArgument, "\(error)")))
+                return finish(.failure(BrokerError(.invalidArgument, "\(error)")))
             }
         }
         guard !queues.isEmpty else {
             // A topic nobody subscribes to: accepted and dropped, as every broker does.
-            return completion(.success(()))
+            return finish(.success(()))
         }
         let policy = self.configuration.policy(for: incoming.address)
         let now = self.services.clock.now()
@@ -240,7 +250,38 @@ public final class Broker: @unchecked Sendable {
             origin: incoming.origin,
             body: incoming.body
         )
-        self.enqueue(message, in: queues, completion: completion)
+        self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
+    }
+
+    /// Pairs a completion with `operations` that must commit whether or not the message is stored:
+    /// `whenStored` is for the path that puts them in the message's own submission; the plain
+    /// `callAsFunction` (every other outcome) submits them alone first.
+    private func completion(
+        committing operations: [StoreOperation],
+        then completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
+    ) -> PublishCompletion {
+        PublishCompletion(store: self.store, operations: operations, completion: completion)
+    }
+
+    private struct PublishCompletion: Sendable {
+        let store: MessageStore
+        let operations: [StoreOperation]
+        let completion: @Sendable (Result<Void, BrokerError>) -> Void
+
+        /// For `enqueue`, which commits `operations` with the message.
+        var whenStored: @Sendable (Result<Void, BrokerError>) -> Void { self.completion }
+
+        func callAsFunction(_ result: Result<Void, BrokerError>) {
+            guard case .success = result, !self.operations.isEmpty else { return self.completion(result) }
+            let completion = self.completion
+            self.store.submit(self.operations) { stored in
+                switch stored {
+                case .success: completion(.success(()))
+                case .failure(let error):
+                    completion(.failure(BrokerError(error.kind == .full ? .resourceLimitExceeded : .storeFailure, error.detail)))
+                }
+            }
+        }
     }
 
     /// Reserves room in every queue, stores the message when it must be stored, and
@@ -249,6 +290,7 @@ public final class Broker: @unchecked Sendable {
         _ message: StoredMessage,
         in queues: [Queue],
         deliveryCount: UInt32 = 0,
+        additionalOperations: [StoreOperation] = [],
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         let size = message.storedSize
@@ -267,10 +309,13 @@ public final class Broker: @unchecked Sendable {
                 let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
                 queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false), commit: 0)
             }
-            return completion(.success(()))
+            guard !additionalOperations.isEmpty else { return completion(.success(())) }
+            return self.store.submit(additionalOperations) { result in
+                completion(result.map { _ in () }.mapError { BrokerError($0.kind == .full ? .resourceLimitExceeded : .storeFailure, $0.detail) })
+            }
         }
         let targets = reserved
-        self.store.submit([.storeMessage(message, queues: targets.map(\.id))]) { result in
+        self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
             switch result {
             case .success(let receipt):
                 for queue in targets {

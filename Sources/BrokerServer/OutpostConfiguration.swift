@@ -13,6 +13,7 @@ public struct OutpostConfiguration: Sendable, Decodable {
     public var listeners = Listeners()
     public var store = Store()
     public var broker = BrokerSection()
+    public var uplinks: [UplinkConfiguration] = []
 
     public init() {}
 
@@ -20,7 +21,7 @@ public struct OutpostConfiguration: Sendable, Decodable {
         case dataDirectory = "data-dir"
         case nodeID = "node-id"
         case logLevel = "log-level"
-        case listeners, store, broker
+        case listeners, store, broker, uplinks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +36,11 @@ public struct OutpostConfiguration: Sendable, Decodable {
         self.listeners = try container.decodeIfPresent(Listeners.self, forKey: .listeners) ?? self.listeners
         self.store = try container.decodeIfPresent(Store.self, forKey: .store) ?? self.store
         self.broker = try container.decodeIfPresent(BrokerSection.self, forKey: .broker) ?? self.broker
+        self.uplinks = try container.decodeIfPresent([UplinkConfiguration].self, forKey: .uplinks) ?? []
+        var names = Set<String>()
+        for (index, uplink) in self.uplinks.enumerated() where !names.insert(uplink.name).inserted {
+            throw ConfigurationError(key: "uplinks[\(index)].name", problem: "another uplink is already named '\(uplink.name)'")
+        }
     }
 
     public struct Listeners: Sendable, Decodable {

@@ -1,5 +1,6 @@
 import AMQPEngine
 import BrokerCore
+import BrokerManagement
 import BrokerStore
 import Logging
 import MQTTEngine
@@ -21,6 +22,12 @@ public final class OutpostServer: Service, Sendable {
     private let listeners: [ProtocolListener]
     private let logger: Logger
     private let openDuration: Duration
+    /// The management HTTP API (nil when `listeners.management-port` is 0) and its metrics.
+    public let management: ManagementServer?
+    public let metrics = BrokerMetrics()
+    private let readiness = ReadinessFlag()
+    /// Store-and-forward uplinks to cloud peers (`uplinks:` in the configuration).
+    let uplinks: UplinkSet
 
     /// The bound ports by protocol ("amqp", "mqtt"); useful when a port 0 was configured... for tests.
     public var boundPorts: [String: Int] {
@@ -71,7 +78,54 @@ public final class OutpostServer: Service, Sendable {
             try? self.eventLoopGroup.syncShutdownGracefully()
             throw error
         }
+        do {
+            self.uplinks = try UplinkSet(configuration: configuration, broker: self.broker, group: self.eventLoopGroup, logger: logger)
+        } catch {
+            for listener in self.listeners { try? listener.channel.close().wait() }
+            self.store.close()
+            try? self.threadPool.syncShutdownGracefully()
+            try? self.eventLoopGroup.syncShutdownGracefully()
+            throw error
+        }
+        do {
+            // The management token: created at first start, mode 0600, read by the CLI.
+            let token = try ManagementToken.loadOrCreate(inDataDirectory: configuration.dataDirectory)
+            if configuration.listeners.managementPort != 0 {
+                let readiness = self.readiness
+                let api = ManagementAPI(
+                    broker: self.broker,
+                    connections: self.connections,
+                    uplinks: self.uplinks,
+                    metrics: self.metrics,
+                    token: token,
+                    threadPool: self.threadPool,
+                    readiness: { readiness.isReady },
+                    logger: logger
+                )
+                self.management = ManagementServer(
+                    api: api,
+                    host: configuration.listeners.bind,
+                    port: configuration.listeners.managementPort,
+                    eventLoopGroup: self.eventLoopGroup,
+                    logger: logger
+                )
+            } else {
+                self.management = nil
+            }
+        } catch {
+            for listener in self.listeners { try? listener.channel.close().wait() }
+            self.store.close()
+            try? self.threadPool.syncShutdownGracefully()
+            try? self.eventLoopGroup.syncShutdownGracefully()
+            throw ListenerError(description: "\(error)")
+        }
         self.openDuration = ContinuousClock.now - started
+    }
+
+    /// The bound management port, once `run` has started it (nil when disabled).
+    public func managementPort() async throws -> Int? {
+        guard let management = self.management else { return nil }
+        return try await management.waitUntilRunning()
     }
 
     private static func bindListeners(
@@ -110,6 +164,31 @@ public final class OutpostServer: Service, Sendable {
     }
 
     public func run() async throws {
+        // The management listener runs beside the housekeeping loop and stops with it
+        // (graceful shutdown reaches its nested service group).
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let management = self.management {
+                group.addTask { try await management.run() }
+                do {
+                    _ = try await management.waitUntilRunning()
+                } catch {
+                    self.logger.error("\(error)")
+                    group.cancelAll()
+                    self.shutdown()
+                    throw error
+                }
+            }
+            try await self.runHousekeeping()
+            self.readiness.set(false)
+            try await group.waitForAll()
+        }
+        self.shutdown()
+    }
+
+    private func runHousekeeping() async throws {
+        // Forwarding queues exist (and collect messages) from here on, connected or not.
+        try self.uplinks.start()
+        self.readiness.set(true)
         // Logged here, not in init: signal handlers are installed once the group runs.
         let records = self.store.queues.values
         self.logger.info(
@@ -131,7 +210,6 @@ public final class OutpostServer: Service, Sendable {
             }
             self.broker.expireMessages()
         }
-        self.shutdown()
     }
 
     /// Commits what is pending and closes the store. Idempotent.
@@ -143,6 +221,7 @@ public final class OutpostServer: Service, Sendable {
         for connection in self.connections.all {
             self.connections.close(connection.id)
         }
+        self.uplinks.stop()
         try? self.eventLoopGroup.syncShutdownGracefully()
         self.store.close()
         try? self.threadPool.syncShutdownGracefully()

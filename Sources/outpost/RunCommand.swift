@@ -30,6 +30,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Management HTTP port (default 8161; 0 disables).")
     var managementPort: Int?
 
+    @Option(name: .long, help: "Forward to this cloud peer (mqtt://HOST:PORT), as an uplink named 'default'.")
+    var uplink: String?
+
+    @Option(name: .long, help: "Local address pattern the --uplink forwards (repeatable; MQTT wildcards).")
+    var forward: [String] = []
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -52,6 +58,13 @@ struct RunCommand: AsyncParsableCommand {
         if let port = self.mqttPort { configuration.listeners.mqttPort = port }
         if let port = self.managementPort { configuration.listeners.managementPort = port }
         if let level = self.logLevel { configuration.logLevel = level }
+        if let url = self.uplink {
+            guard !self.forward.isEmpty else {
+                FileHandle.standardError.write(Data("outpost: --uplink needs at least one --forward PATTERN\n".utf8))
+                throw ExitCode(2)
+            }
+            configuration.uplinks.append(UplinkConfiguration(name: "default", url: url, forward: self.forward))
+        }
 
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in

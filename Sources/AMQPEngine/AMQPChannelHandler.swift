@@ -1,0 +1,452 @@
+import AMQPCodec
+import BrokerCore
+import BrokerStore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The thin interpreter between a socket and `AMQPConnectionStateMachine`: decodes frames, makes one
+/// machine call per frame, and performs the actions (writes, broker calls). Writes gather in one
+/// buffer and go out once per read batch (or per batch of broker callbacks); dispositions of
+/// consecutive deliveries are merged into ranges first.
+final class AMQPChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct PendingDisposition {
+        var channel: UInt16
+        var role: AMQPRole
+        var first: UInt32
+        var last: UInt32
+        var settled: Bool
+        var state: AMQPDeliveryState?
+    }
+
+    private var machine: AMQPConnectionStateMachine
+    private var decoder = AMQPFrameDecoder()
+    private var inbound: ByteBuffer?
+    private var outbound = ByteBuffer()
+    private var pendingDispositions: [PendingDisposition] = []
+    private var closeAfterFlush = false
+    private var flushScheduled = false
+    private var context: ChannelHandlerContext?
+    private var links: [AMQPLinkID: AMQPLinkResources] = [:]
+    private let broker: Broker
+    private let resolver: AMQPNodeResolver
+    private let connections: ConnectionRegistry
+    private let users: UserDirectory
+    private var logger: Logger
+    private var connectionID: UInt64?
+    private var remoteAddress = "?"
+    private var heartbeatTask: RepeatedTask?
+    private var idleTask: RepeatedTask?
+    private var readSinceIdleCheck = true
+    private var silentIdleChecks = 0
+    private var wroteSinceHeartbeat = false
+    private var messagesIn = 0
+    private var messagesOut = 0
+
+    init(
+        configuration: AMQPConnectionStateMachine.Configuration,
+        broker: Broker,
+        connections: ConnectionRegistry,
+        users: UserDirectory,
+        logger: Logger
+    ) {
+        self.machine = AMQPConnectionStateMachine(configuration: configuration)
+        self.broker = broker
+        self.resolver = AMQPNodeResolver(broker: broker)
+        self.connections = connections
+        self.users = users
+        self.logger = logger
+    }
+
+    private var loopBound: NIOLoopBound<AMQPChannelHandler>? {
+        self.context.map { NIOLoopBound(self, eventLoop: $0.eventLoop) }
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { self.connectionStarted(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.connectionStarted(context: context)
+        context.fireChannelActive()
+    }
+
+    private func connectionStarted(context: ChannelHandlerContext) {
+        guard self.connectionID == nil else { return }
+        self.remoteAddress = context.channel.remoteAddress.map { "\($0)" } ?? "?"
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let id = self.connections.register(protocolName: "amqp", remoteAddress: self.remoteAddress, since: self.broker.clock.now()) {
+            handler.eventLoop.execute { handler.value.closeRequested() }
+        }
+        self.connectionID = id
+        self.logger[metadataKey: AMQPLogKey.connection] = "\(id)"
+        self.logger[metadataKey: AMQPLogKey.remoteAddress] = "\(self.remoteAddress)"
+        self.logger.debug("amqp connection accepted")
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.heartbeatTask?.cancel()
+        self.idleTask?.cancel()
+        self.run(self.machine.connectionLost())
+        if let id = self.connectionID {
+            self.connections.countTraffic(id, messagesIn: self.messagesIn, messagesOut: self.messagesOut)
+            self.connections.unregister(id)
+        }
+        self.logger.debug("amqp connection closed")
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = self.unwrapInboundIn(data)
+        self.readSinceIdleCheck = true
+        if self.machine.isClosed { return }
+        if self.inbound == nil || self.inbound?.readableBytes == 0 {
+            self.inbound = bytes
+        } else {
+            self.inbound?.writeBuffer(&bytes)
+        }
+        while !self.machine.isClosed, var buffer = self.inbound, buffer.readableBytes > 0 {
+            self.inbound = nil  // keep the buffer uniquely referenced while decoding
+            let unit: AMQPInbound?
+            do {
+                unit = try self.decoder.decode(buffer: &buffer)
+            } catch let error as AMQPDecodingError {
+                self.logger.debug("amqp decode error", metadata: [AMQPLogKey.error: "\(error)"])
+                self.run(self.machine.decodingFailed(error))
+                return
+            } catch {
+                self.run(self.machine.decodingFailed(AMQPDecodingError(code: .truncated, context: "\(error)", offset: 0)))
+                return
+            }
+            self.inbound = buffer
+            guard let unit else { break }
+            self.handle(unit)
+        }
+        if let buffer = self.inbound, buffer.readerIndex > 64 * 1024, buffer.readableBytes < buffer.readerIndex {
+            self.inbound?.discardReadBytes()
+        }
+    }
+
+    private func handle(_ unit: AMQPInbound) {
+        switch unit {
+        case .protocolHeader(let header):
+            self.run(self.machine.protocolHeaderReceived(header))
+        case .saslFrame(let performative):
+            self.run(self.machine.saslReceived(performative))
+        case .heartbeat:
+            self.run(self.machine.heartbeatReceived())
+        case .frame(let frame):
+            if self.logger.logLevel <= .trace {
+                self.logger.trace("amqp frame received", metadata: ["outpost.frame": "\(frame.channel) \(frame.performative)"])
+            }
+            self.run(self.machine.frameReceived(frame))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("amqp connection error", metadata: [AMQPLogKey.error: "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Broker callbacks (on the event loop)
+
+    func deliveriesArrived(_ linkID: AMQPLinkID, _ deliveries: [Delivery]) {
+        self.messagesOut += deliveries.count
+        self.run(self.machine.deliveriesArrived(linkID, deliveries))
+        self.scheduleFlush()
+    }
+
+    func drainCompleted(_ linkID: AMQPLinkID) {
+        self.run(self.machine.drainCompleted(linkID))
+        self.scheduleFlush()
+    }
+
+    private func publishCompleted(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, _ result: Result<Void, AMQPError>) {
+        self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result))
+        self.scheduleFlush()
+    }
+
+    private func targetHasCapacity(_ linkID: AMQPLinkID) {
+        self.run(self.machine.targetHasCapacity(linkID))
+        self.scheduleFlush()
+    }
+
+    private func authenticationCompleted(username: String, success: Bool) {
+        if success {
+            self.logger[metadataKey: AMQPLogKey.username] = "\(username)"
+        } else {
+            // Never the password.
+            self.logger.notice("amqp authentication failed", metadata: [AMQPLogKey.username: "\(username)", AMQPLogKey.remoteAddress: "\(self.remoteAddress)"])
+        }
+        self.run(self.machine.authenticationCompleted(success: success))
+        self.scheduleFlush()
+    }
+
+    fileprivate func closeRequested() {
+        self.run(self.machine.closeRequested())
+        self.scheduleFlush()
+    }
+
+    private func idleCheck() {
+        if self.readSinceIdleCheck {
+            self.readSinceIdleCheck = false
+            self.silentIdleChecks = 0
+            return
+        }
+        self.silentIdleChecks += 1
+        // Checks run at half the timeout: two silent ones in a row span the whole timeout.
+        if self.silentIdleChecks >= 2 {
+            self.logger.debug("amqp peer idle past the timeout")
+            self.run(self.machine.idleTimeoutExpired())
+            self.flush()
+        }
+    }
+
+    private func sendHeartbeat() {
+        if !self.wroteSinceHeartbeat && !self.machine.isClosed {
+            self.outbound.writeAMQPHeartbeat()
+            self.flush()
+        }
+        self.wroteSinceHeartbeat = false
+    }
+
+    // MARK: Actions
+
+    private func run(_ actions: [AMQPConnectionAction]) {
+        for action in actions {
+            self.run(action)
+        }
+    }
+
+    private func run(_ action: AMQPConnectionAction) {
+        switch action {
+        case .sendProtocolHeader(let header):
+            self.outbound.writeAMQPProtocolHeader(header)
+        case .sendSASL(let performative):
+            self.outbound.writeSASLFrame(performative)
+        case .sendFrame(let frame):
+            if self.logger.logLevel <= .trace {
+                self.logger.trace("amqp frame sent", metadata: ["outpost.frame": "\(frame.channel) \(frame.performative)"])
+            }
+            self.outbound.writeAMQPFrame(frame)
+        case .sendDisposition(let channel, let role, let deliveryID, let settled, let state):
+            self.addDisposition(channel: channel, role: role, deliveryID: deliveryID, settled: settled, state: state)
+        case .authenticate(let username, let password):
+            self.authenticate(username: username, password: password)
+        case .connectionOpened(let containerID, let username, let maximumFrameSize, let heartbeatInterval, let idleTimeout):
+            self.connectionOpened(containerID: containerID, username: username, maximumFrameSize: maximumFrameSize, heartbeatInterval: heartbeatInterval, idleTimeout: idleTimeout)
+        case .resolveLink(let linkID, let request):
+            self.resolve(linkID, request)
+        case .publish(let linkID, let deliveryID, let settled, let message):
+            self.publish(linkID, deliveryID: deliveryID, settled: settled, message: message)
+        case .checkTargetCapacity(let linkID):
+            self.checkTargetCapacity(linkID)
+        case .addConsumerCredit(let linkID, let credit):
+            if case .consumer(let link) = self.links[linkID] { link.consumer.addCredit(credit) }
+        case .drainConsumer(let linkID):
+            if case .consumer(let link) = self.links[linkID] { link.consumer.drain() }
+        case .settle(let linkID, let key, let settlement):
+            guard case .consumer(let link) = self.links[linkID] else { return }
+            switch settlement {
+            case .acknowledge: link.consumer.acknowledge(key)
+            case .releaseUncounted: link.consumer.release(key, countAttempt: false)
+            case .releaseCounted: link.consumer.release(key, countAttempt: true)
+            case .reject: link.consumer.reject(key)
+            }
+        case .returnDeliveries(let linkID, let keys):
+            guard case .consumer(let link) = self.links[linkID] else { return }
+            self.messagesOut -= keys.count
+            for key in keys { link.consumer.release(key, countAttempt: false) }
+        case .releaseLink(let linkID, let closed):
+            self.releaseLink(linkID, closed: closed)
+        case .closeConnection:
+            self.closeAfterFlush = true
+        }
+    }
+
+    private func connectionOpened(containerID: String, username: String?, maximumFrameSize: UInt32, heartbeatInterval: TimeAmount?, idleTimeout: TimeAmount?) {
+        self.decoder.maximumFrameSize = maximumFrameSize
+        self.logger[metadataKey: AMQPLogKey.containerID] = "\(containerID)"
+        if let id = self.connectionID {
+            self.connections.identify(id, clientID: containerID, username: username)
+        }
+        self.logger.debug("amqp connection open")
+        guard let context = self.context else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        if let heartbeatInterval, heartbeatInterval > .zero {
+            let interval = max(heartbeatInterval, .milliseconds(10))
+            self.heartbeatTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                handler.value.sendHeartbeat()
+            }
+        }
+        if let idleTimeout, idleTimeout > .zero {
+            let interval = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 2, 10_000_000))
+            self.idleTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                handler.value.idleCheck()
+            }
+        }
+    }
+
+    private func authenticate(username: String, password: String) {
+        guard let handler = self.loopBound else { return }
+        let users = self.users
+        // PBKDF2 is deliberately slow: off the event loop.
+        NIOThreadPool.singleton.runIfActive(eventLoop: handler.eventLoop) {
+            users.authenticate(username: username, password: password)
+        }.whenComplete { result in
+            let success = (try? result.get()) ?? false
+            handler.value.authenticationCompleted(username: username, success: success)
+        }
+    }
+
+    private func resolve(_ linkID: AMQPLinkID, _ request: AMQPLinkRequest) {
+        guard let handler = self.loopBound else { return }
+        let result: Result<AMQPResolvedNode, AMQPError>
+        do {
+            switch request.kind {
+            case .producer(let address, let capabilities):
+                let (producer, node) = try self.resolver.resolveProducer(address: address, capabilities: capabilities)
+                self.links[linkID] = .producer(producer)
+                result = .success(node)
+            case .consumer(let consumerRequest):
+                if consumerRequest.distributionMode == .copy {
+                    throw AMQPMessageMapping.MappingError(
+                        error: AMQPError(condition: .notImplemented, description: "browsing (distribution-mode copy) is not supported yet")
+                    )
+                }
+                let (queue, lifetime, node) = try self.resolver.resolveConsumer(
+                    consumerRequest,
+                    linkName: request.linkName,
+                    containerID: request.containerID,
+                    linkID: linkID
+                )
+                let consumer = queue.addConsumer(delegate: AMQPConsumerBridge(linkID: linkID, handler: handler), credit: 0)
+                self.links[linkID] = .consumer(AMQPLinkResources.ConsumerLink(consumer: consumer, queue: queue, lifetime: lifetime))
+                result = .success(node)
+            }
+        } catch {
+            let amqpError = AMQPErrorMapping.amqpError(for: error)
+            self.logger.debug("amqp attach refused", metadata: [AMQPLogKey.link: "\(request.linkName)", AMQPLogKey.error: "\(amqpError.condition.rawValue): \(amqpError.description ?? "")"])
+            result = .failure(amqpError)
+        }
+        self.run(self.machine.linkResolved(linkID, result))
+    }
+
+    private func publish(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer) {
+        guard case .producer(let producer) = self.links[linkID], let handler = self.loopBound else { return }
+        self.messagesIn += 1
+        let incoming: IncomingMessage
+        do {
+            incoming = try AMQPMessageMapping.incomingMessage(payload: message, linkAddress: producer.address, now: self.broker.clock.now())
+        } catch {
+            let amqpError = AMQPErrorMapping.amqpError(for: error)
+            handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError)) }
+            return
+        }
+        self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs) { result in
+            let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
+            handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, mapped) }
+        }
+    }
+
+    private func checkTargetCapacity(_ linkID: AMQPLinkID) {
+        guard case .producer(let producer) = self.links[linkID], let address = producer.address, let handler = self.loopBound else {
+            return self.run(self.machine.targetHasCapacity(linkID))
+        }
+        guard let full = self.broker.route(address).first(where: { $0.isFull }) else {
+            return self.run(self.machine.targetHasCapacity(linkID))
+        }
+        full.whenNotFull {
+            handler.eventLoop.execute { handler.value.checkTargetCapacityAgain(linkID) }
+        }
+    }
+
+    /// Another queue of the address may have filled meanwhile: check them all again.
+    private func checkTargetCapacityAgain(_ linkID: AMQPLinkID) {
+        self.checkTargetCapacity(linkID)
+        self.scheduleFlush()
+    }
+
+    private func releaseLink(_ linkID: AMQPLinkID, closed: Bool) {
+        guard let resources = self.links.removeValue(forKey: linkID) else { return }
+        guard case .consumer(let link) = resources else { return }
+        link.consumer.close()
+        switch link.lifetime {
+        case .permanent:
+            break
+        case .deleteWithLink:
+            try? self.broker.deleteQueue(named: link.queue.name)
+        case .durableSubscription:
+            if closed { try? self.broker.deleteQueue(named: link.queue.name) }
+        }
+    }
+
+    // MARK: Writing
+
+    private func addDisposition(channel: UInt16, role: AMQPRole, deliveryID: UInt32, settled: Bool, state: AMQPDeliveryState?) {
+        if var last = self.pendingDispositions.last, last.channel == channel, last.role == role, last.settled == settled,
+            last.state == state, last.last &+ 1 == deliveryID
+        {
+            last.last = deliveryID
+            self.pendingDispositions[self.pendingDispositions.count - 1] = last
+            return
+        }
+        self.pendingDispositions.append(PendingDisposition(channel: channel, role: role, first: deliveryID, last: deliveryID, settled: settled, state: state))
+    }
+
+    private func scheduleFlush() {
+        guard !self.flushScheduled, let handler = self.loopBound else { return }
+        self.flushScheduled = true
+        // Runs after the callbacks already queued on the loop, so their writes share one flush.
+        handler.eventLoop.execute { handler.value.flush() }
+    }
+
+    private func flush() {
+        self.flushScheduled = false
+        for pending in self.pendingDispositions {
+            let disposition = AMQPDisposition(
+                role: pending.role,
+                first: pending.first,
+                last: pending.last == pending.first ? nil : pending.last,
+                settled: pending.settled,
+                state: pending.state
+            )
+            self.outbound.writeAMQPFrame(channel: pending.channel, performative: .disposition(disposition))
+        }
+        self.pendingDispositions.removeAll(keepingCapacity: true)
+        guard let context = self.context else { return }
+        if self.outbound.readableBytes > 0 {
+            self.wroteSinceHeartbeat = true
+            let bytes = self.outbound
+            self.outbound = ByteBuffer()
+            if self.closeAfterFlush {
+                let channel = context.channel
+                context.writeAndFlush(self.wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+                self.closeAfterFlush = false
+                return
+            }
+            context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+        } else if self.closeAfterFlush {
+            self.closeAfterFlush = false
+            context.close(promise: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension AMQPChannelHandler: Sendable {}

@@ -1,0 +1,388 @@
+import BrokerCore
+import BrokerStore
+import Logging
+import MQTTCodec
+import MessageMapping
+import NIOCore
+import NIOPosix
+
+/// Interprets the session state machine for one connection: each decoded packet, broker callback
+/// or timer becomes one machine call, and the returned actions are run in order. Packets are encoded
+/// into one buffer per batch and flushed at the end of a read batch or delivery batch.
+final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = MQTTPacket
+    typealias OutboundOut = ByteBuffer
+
+    /// Packets a client may pipeline after CONNECT while authentication and session attach run.
+    static let maximumHeldPackets = 1000
+
+    private var machine: MQTTSessionStateMachine
+    private let broker: Broker
+    private let registry: MQTTSessionRegistry
+    private let connections: ConnectionRegistry
+    private let settings: MQTTServerSettings
+    private var logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var connectionID: UInt64 = 0
+    private var consumers: [Int: Consumer] = [:]
+    private var heldPackets: [MQTTPacket] = []
+    private var outbound: ByteBuffer?
+    private var isReading = false
+    private var lastActivity = NIODeadline.now()
+    private var keepAliveTask: RepeatedTask?
+    private var connectTimeout: Scheduled<Void>?
+    private var closedPromise: EventLoopPromise<Void>?
+    private var messagesIn = 0
+    private var messagesOut = 0
+
+    init(broker: Broker, registry: MQTTSessionRegistry, connections: ConnectionRegistry, settings: MQTTServerSettings, logger: Logger) {
+        self.broker = broker
+        self.registry = registry
+        self.connections = connections
+        self.settings = settings
+        self.logger = logger
+        self.machine = MQTTSessionStateMachine(configuration: settings.machineConfiguration)
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.closedPromise = context.eventLoop.makePromise(of: Void.self)
+        if context.channel.isActive {
+            self.start(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard self.connectionID == 0 else { return }
+        let channel = context.channel
+        self.connectionID = self.connections.register(
+            protocolName: "mqtt",
+            remoteAddress: channel.remoteAddress.map { "\($0)" } ?? "?",
+            since: self.broker.clock.now(),
+            close: { channel.close(promise: nil) }
+        )
+        self.logger[metadataKey: "outpost.connection"] = "\(self.connectionID)"
+        self.logger.debug("mqtt connection opened")
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.connectTimeout = context.eventLoop.scheduleTask(in: self.settings.connectTimeout) {
+            let handler = bound.value
+            if case .awaitingConnect = handler.machine.phase {
+                handler.run(handler.machine.keepAliveExpired())
+            }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let packet = self.unwrapInboundIn(data)
+        self.isReading = true
+        self.lastActivity = .now()
+        if self.machine.isAwaitingSession {
+            guard self.heldPackets.count < Self.maximumHeldPackets else {
+                return self.run([.close(nil, reason: "too many packets before CONNACK")])
+            }
+            self.heldPackets.append(packet)
+            return
+        }
+        self.dispatch(packet)
+    }
+
+    private func dispatch(_ packet: MQTTPacket) {
+        switch packet {
+        case .connect(let connect):
+            self.connectTimeout?.cancel()
+            self.run(self.machine.connectReceived(connect, generatedClientID: Self.generateClientID()))
+        case .publish:
+            self.messagesIn += 1
+            self.run(self.machine.packetReceived(packet, now: self.broker.clock.now()))
+        default:
+            self.run(self.machine.packetReceived(packet, now: self.broker.clock.now()))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.isReading = false
+        self.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let decodingError = error as? MQTTDecodingError {
+            self.run(self.machine.decodingFailed(decodingError))
+        } else {
+            self.logger.debug("mqtt connection error", metadata: ["outpost.error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.keepAliveTask?.cancel(promise: nil)
+        self.connectTimeout?.cancel()
+        self.run(self.machine.channelInactive())
+        self.outbound = nil
+        self.connections.unregister(self.connectionID)
+        self.logger.debug("mqtt connection closed")
+        self.closedPromise?.succeed()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Broker events
+
+    func deliveriesArrived(subscriptionID: Int, _ deliveries: [Delivery]) {
+        let actions = self.machine.deliveriesArrived(subscriptionID: subscriptionID, deliveries, now: self.broker.clock.now())
+        self.run(actions)
+        if !self.isReading { self.flush() }
+    }
+
+    private func takeOver() {
+        self.run(self.machine.takenOver())
+    }
+
+    // MARK: Actions
+
+    private func run(_ actions: [MQTTSessionAction]) {
+        for action in actions {
+            self.run(action)
+        }
+    }
+
+    private func run(_ action: MQTTSessionAction) {
+        guard let context = self.context else { return }
+        switch action {
+        case .send(let packet):
+            self.write(packet)
+        case .authenticate(let username, let password):
+            self.authenticate(username: username, password: password, context: context)
+        case .attachSession(let request):
+            self.attachSession(request, context: context)
+        case .startKeepAlive(let seconds):
+            self.startKeepAlive(seconds: seconds, context: context)
+        case .publish(let publication):
+            self.publish(publication, context: context)
+        case .resumeSubscriptions(let subscriptions, let credit):
+            for subscription in subscriptions {
+                do {
+                    try self.attachConsumer(subscription, credit: credit, context: context)
+                } catch {
+                    self.logger.info("mqtt subscription not restored", metadata: ["outpost.queue": "\(subscription.queueName)", "outpost.error": "\(error)"])
+                }
+            }
+        case .subscribe(let packetID, let requests, let credit):
+            let now = self.broker.clock.now()
+            var outcomes: [MQTTSubscriptionOutcome] = []
+            for request in requests {
+                let subscription = request.subscription
+                do {
+                    if request.isNew || self.consumers[subscription.id] == nil {
+                        try self.attachConsumer(subscription, credit: credit, context: context)
+                    }
+                    let retained = subscription.isShared || subscription.options.retainHandling == .doNotSend
+                        ? [] : self.registry.retainedMessages(matching: subscription.routingFilter, now: now)
+                    outcomes.append(.created(retained: retained))
+                } catch let error as BrokerError {
+                    outcomes.append(.failed(MQTTErrorMapping.subscribeReasonCode(for: error)))
+                } catch {
+                    outcomes.append(.failed(.unspecifiedError))
+                }
+            }
+            self.run(self.machine.subscriptionsCreated(packetID: packetID, requests, outcomes: outcomes, now: now))
+        case .unsubscribe(let subscriptions, _):
+            for subscription in subscriptions {
+                self.detachConsumer(subscription, deleteQueue: true)
+            }
+        case .acknowledge(let subscriptionID, let key):
+            self.consumers[subscriptionID]?.acknowledge(key)
+        case .grantCredit(let subscriptionID, let credit):
+            self.consumers[subscriptionID]?.addCredit(credit)
+        case .storePacketID(let incoming, let packetID, let held):
+            let operation = self.registry.packetIDChanged(clientID: self.machine.clientID, incoming: incoming, packetID: packetID, held: held)
+            let logger = self.logger
+            self.broker.store.submit([operation]) { result in
+                if case .failure(let error) = result {
+                    logger.error("mqtt packet id not stored", metadata: ["outpost.error": "\(error)"])
+                }
+            }
+        case .saveSubscriptions(let subscriptions):
+            self.registry.saveSubscriptions(clientID: self.machine.clientID, subscriptions)
+        case .close(let packet, let reason):
+            self.logger.debug("mqtt connection closing", metadata: ["outpost.reason": "\(reason)"])
+            if let packet { self.write(packet) }
+            self.flush()
+            context.close(promise: nil)
+        case .endSession(let end):
+            self.endSession(end, context: context)
+        }
+    }
+
+    private func write(_ packet: MQTTPacket) {
+        guard let context = self.context else { return }
+        if self.outbound == nil {
+            self.outbound = context.channel.allocator.buffer(capacity: 256)
+        }
+        do {
+            try packet.encode(into: &self.outbound!, version: self.machine.version)
+            if case .publish = packet { self.messagesOut += 1 }
+        } catch {
+            self.logger.info("mqtt packet not encoded", metadata: ["outpost.error": "\(error)"])
+        }
+    }
+
+    private func flush() {
+        guard let context = self.context, let buffer = self.outbound, buffer.readableBytes > 0 else { return }
+        self.outbound = nil
+        context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+        if self.messagesIn > 0 || self.messagesOut > 0 {
+            self.connections.countTraffic(self.connectionID, messagesIn: self.messagesIn, messagesOut: self.messagesOut)
+            self.messagesIn = 0
+            self.messagesOut = 0
+        }
+    }
+
+    // MARK: Action details
+
+    private func authenticate(username: String, password: ByteBuffer?, context: ChannelHandlerContext) {
+        let users = self.settings.users
+        let passwordText = password.flatMap { $0.getString(at: $0.readerIndex, length: $0.readableBytes) } ?? ""
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // PBKDF2 is deliberately slow: never on the event loop.
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            users.authenticate(username: username, password: passwordText)
+        }.whenComplete { result in
+            let handler = bound.value
+            let accepted = (try? result.get()) ?? false
+            handler.run(handler.machine.authenticationCompleted(accepted: accepted))
+            handler.flush()
+        }
+    }
+
+    private func attachSession(_ request: MQTTSessionRequest, context: ChannelHandlerContext) {
+        self.connections.identify(self.connectionID, clientID: request.clientID, username: nil)
+        self.logger[metadataKey: "outpost.client"] = "\(request.clientID)"
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let handle = MQTTConnectionHandle(
+            id: self.connectionID,
+            takeOver: { bound.eventLoop.execute { bound.value.takeOver() } },
+            closed: self.closedPromise?.futureResult ?? context.eventLoop.makeSucceededVoidFuture()
+        )
+        self.registry.attach(
+            clientID: request.clientID,
+            handle: handle,
+            cleanStart: request.cleanStart,
+            persistentExpiry: request.persistentExpiry,
+            eventLoop: context.eventLoop
+        ).whenComplete { result in
+            let handler = bound.value
+            switch result {
+            case .success(let attached):
+                handler.run(
+                    handler.machine.sessionAttached(
+                        sessionPresent: attached.sessionPresent,
+                        subscriptions: attached.subscriptions,
+                        incomingPacketIDs: attached.incomingPacketIDs,
+                        outgoingPacketIDs: attached.outgoingPacketIDs
+                    )
+                )
+            case .failure(let error):
+                handler.run(handler.machine.refuseConnect(.serverUnavailable, "session not available: \(error)"))
+            }
+            let held = handler.heldPackets
+            handler.heldPackets = []
+            for packet in held {
+                handler.dispatch(packet)
+            }
+            handler.flush()
+        }
+    }
+
+    private func startKeepAlive(seconds: UInt16, context: ChannelHandlerContext) {
+        guard seconds > 0 else { return }
+        let limit = TimeAmount.milliseconds(Int64(seconds) * 1500)
+        let interval = TimeAmount.milliseconds(max(100, Int64(seconds) * 1500 / 4))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.keepAliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+            let handler = bound.value
+            if NIODeadline.now() - handler.lastActivity >= limit {
+                task.cancel()
+                handler.run(handler.machine.keepAliveExpired())
+            }
+        }
+    }
+
+    private func publish(_ publication: MQTTIncomingPublication, context: ChannelHandlerContext) {
+        var operations: [StoreOperation] = []
+        if publication.storesPacketID, let packetID = publication.packetID {
+            operations.append(self.registry.packetIDChanged(clientID: self.machine.clientID, incoming: true, packetID: packetID, held: true))
+        }
+        let qos = publication.body.qos
+        guard let packetID = publication.packetID else {
+            let logger = self.logger
+            self.registry.publish(topic: publication.topic, body: publication.body, expiration: publication.expiration, additionalOperations: operations) { result in
+                if case .failure(let error) = result {
+                    logger.trace("mqtt QoS 0 publish dropped", metadata: ["outpost.error": "\(error)"])
+                }
+            }
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        self.registry.publish(topic: publication.topic, body: publication.body, expiration: publication.expiration, additionalOperations: operations) { result in
+            eventLoop.execute {
+                let handler = bound.value
+                handler.run(handler.machine.publishCommitted(packetID: packetID, qos: qos, result: result))
+                if !handler.isReading { handler.flush() }
+            }
+        }
+    }
+
+    private func attachConsumer(_ subscription: MQTTActiveSubscription, credit: Int, context: ChannelHandlerContext) throws {
+        let queue: Queue
+        if let existing = self.broker.queue(named: subscription.queueName) {
+            queue = existing
+        } else {
+            queue = try self.broker.subscribe(queueName: subscription.queueName, filter: subscription.routingFilter, isDurable: subscription.isDurable)
+        }
+        let bridge = MQTTConsumerBridge(handler: NIOLoopBound(self, eventLoop: context.eventLoop), subscriptionID: subscription.id)
+        self.consumers[subscription.id]?.close()
+        self.consumers[subscription.id] = queue.addConsumer(delegate: bridge, credit: credit)
+        if subscription.isShared {
+            self.registry.joinShare(queueName: subscription.queueName)
+        }
+    }
+
+    private func detachConsumer(_ subscription: MQTTActiveSubscription, deleteQueue: Bool) {
+        self.consumers.removeValue(forKey: subscription.id)?.close()
+        if subscription.isShared {
+            self.registry.leaveShare(queueName: subscription.queueName)
+        } else if deleteQueue, self.broker.queue(named: subscription.queueName) != nil {
+            try? self.broker.deleteQueue(named: subscription.queueName)
+        }
+    }
+
+    private func endSession(_ end: MQTTSessionEnd, context: ChannelHandlerContext) {
+        for subscription in end.subscriptions {
+            // A session without expiry ends with its connection (also when taken over: the new
+            // connection waits for this cleanup before it attaches).
+            self.detachConsumer(subscription, deleteQueue: end.persistentExpiry == nil)
+        }
+        for consumer in self.consumers.values { consumer.close() }
+        self.consumers = [:]
+        self.registry.detach(clientID: end.clientID, connectionID: self.connectionID, persistentExpiry: end.persistentExpiry, eventLoop: context.eventLoop)
+        if let will = end.will {
+            self.registry.scheduleWill(will, clientID: end.clientID, delay: end.willDelay, eventLoop: context.eventLoop)
+        }
+    }
+
+    private static func generateClientID() -> String {
+        "outpost-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+}
+
+@available(*, unavailable)
+extension MQTTChannelHandler: Sendable {}

@@ -1,0 +1,149 @@
+import BrokerCore
+import BrokerTestSupport
+import MQTTCodec
+@testable import MQTTEngine
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The real handler and registry on a real event loop, spoken to by a typed client (the codec in the
+/// client role) over loopback.
+@Suite(.serialized) struct MQTTChannelHandlerTests {
+    final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = MQTTPacket
+        let packets = NIOLockedValueBox<[MQTTPacket]>([])
+        let closed = NIOLockedValueBox(false)
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let packet = self.unwrapInboundIn(data)
+            self.packets.withLockedValue { $0.append(packet) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            self.closed.withLockedValue { $0 = true }
+        }
+
+        /// Waits for the next packet.
+        func next(timeout: Duration = .seconds(5)) -> MQTTPacket? {
+            var packet: MQTTPacket?
+            _ = eventually(timeout: timeout) {
+                packet = self.packets.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
+                return packet != nil
+            }
+            return packet
+        }
+    }
+
+    final class Server {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let broker: TestBroker
+        let channel: any Channel
+        let connections = ConnectionRegistry()
+
+        init(settings: MQTTServerSettings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory())) throws {
+            self.broker = try TestBroker()
+            let broker = self.broker.broker
+            let connections = self.connections
+            self.channel = try ServerBootstrap(group: self.group)
+                .childChannelInitializer { channel in
+                    MQTTServer.configure(channel: channel, broker: broker, connections: connections, settings: settings, logger: .init(label: "test"))
+                }
+                .bind(host: "127.0.0.1", port: 0).wait()
+        }
+
+        func client(version: MQTTProtocolVersion = .v5) throws -> (any Channel, Collector) {
+            let collector = Collector()
+            let port = self.channel.localAddress?.port ?? 0
+            let channel = try ClientBootstrap(group: self.group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MQTTPacketDecoder(protocolVersion: version)))
+                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MQTTPacketEncoder(protocolVersion: version)))
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).wait()
+            return (channel, collector)
+        }
+
+        deinit {
+            try? self.channel.close().wait()
+            try? self.group.syncShutdownGracefully()
+        }
+    }
+
+    @Test func connectPublishSubscribeOverTheHandler() throws {
+        let server = try Server()
+        let (channel, packets) = try server.client()
+        try channel.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "h1"))).wait()
+        guard case .connAck(let connAck)? = packets.next() else { throw TestFailure("no CONNACK") }
+        #expect(connAck.reasonCode == .success)
+        #expect(server.connections.all.first?.clientID == "h1")
+
+        let subscribe = MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: "h/+", options: MQTTSubscriptionOptions(qos: .atLeastOnce))])
+        try channel.writeAndFlush(MQTTPacket.subscribe(subscribe)).wait()
+        #expect(packets.next() == .subAck(MQTTSubAckPacket(packetIdentifier: 1, reasonCodes: [.grantedQoS1])))
+
+        let publish = MQTTPublishPacket(topicName: "h/1", payload: ByteBuffer(string: "hi"), qos: .atLeastOnce, packetIdentifier: 5)
+        try channel.writeAndFlush(MQTTPacket.publish(publish)).wait()
+        var gotAck = false
+        var delivered: MQTTPublishPacket?
+        for _ in 0..<2 {
+            switch packets.next() {
+            case .pubAck(let ack)?: gotAck = ack.packetIdentifier == 5
+            case .publish(let message)?: delivered = message
+            default: break
+            }
+        }
+        #expect(gotAck)
+        #expect(delivered?.topicName == "h/1")
+        #expect(delivered.map { String(buffer: $0.payload) } == "hi")
+        if let id = delivered?.packetIdentifier {
+            try channel.writeAndFlush(MQTTPacket.pubAck(MQTTPubAckPacket(packetIdentifier: id))).wait()
+        }
+        try channel.writeAndFlush(MQTTPacket.disconnect(MQTTDisconnectPacket())).wait()
+        #expect(eventually { packets.closed.withLockedValue { $0 } })
+        #expect(eventually { server.connections.all.isEmpty })
+    }
+
+    @Test func aPacketBeforeConnectClosesTheConnection() throws {
+        let server = try Server()
+        let (channel, packets) = try server.client(version: .v3_1_1)
+        try channel.writeAndFlush(MQTTPacket.pingReq).wait()
+        #expect(eventually { packets.closed.withLockedValue { $0 } })
+    }
+
+    @Test func takeoverSendsSessionTakenOver() throws {
+        let server = try Server()
+        let (first, firstPackets) = try server.client()
+        try first.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "same"))).wait()
+        #expect(firstPackets.next()?.packetType == .connAck)
+        let (second, secondPackets) = try server.client()
+        try second.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "same"))).wait()
+        #expect(firstPackets.next() == .disconnect(MQTTDisconnectPacket(reasonCode: .sessionTakenOver)))
+        #expect(secondPackets.next()?.packetType == .connAck)
+    }
+
+    @Test func retainedMessagesAreStoredAndSentOnSubscribe() throws {
+        let server = try Server()
+        let (channel, packets) = try server.client()
+        try channel.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "r"))).wait()
+        _ = packets.next()
+        let publish = MQTTPublishPacket(topicName: "r/t", payload: ByteBuffer(string: "kept"), qos: .atLeastOnce, retain: true, packetIdentifier: 1)
+        try channel.writeAndFlush(MQTTPacket.publish(publish)).wait()
+        #expect(packets.next()?.packetType == .pubAck)
+        let records = try server.broker.store.read { try $0.records(.retained) }
+        #expect(records.map { String(decoding: $0.key, as: UTF8.self) } == ["r/t"])
+        try channel.writeAndFlush(MQTTPacket.subscribe(MQTTSubscribePacket(packetIdentifier: 2, subscriptions: [MQTTSubscription(topicFilter: "r/#", options: MQTTSubscriptionOptions(qos: .atMostOnce))]))).wait()
+        #expect(packets.next()?.packetType == .subAck)
+        guard case .publish(let retained)? = packets.next() else { throw TestFailure("no retained publish") }
+        #expect(retained.retain)
+        #expect(String(buffer: retained.payload) == "kept")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

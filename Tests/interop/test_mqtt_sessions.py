@@ -1,0 +1,162 @@
+"""Persistent sessions, retained messages, wills and shared subscriptions."""
+import time
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.packettypes import PacketTypes
+
+from mqtt_helpers import Client
+
+
+def test_v311_persistent_session_keeps_subscriptions_and_queued_messages(broker):
+    subscriber = Client(broker, "keeper", version=4, clean=False)
+    subscriber.subscribe("orders/#", qos=1)
+    subscriber.disconnect()
+    publisher = Client(broker, "p", version=4)
+    for index in range(3):
+        publisher.publish("orders/new", f"o{index}", qos=1)
+    again = Client(broker, "keeper", version=4, clean=False)
+    assert again.flags.session_present
+    assert [m.payload for m in again.receive_all(3)] == [b"o0", b"o1", b"o2"]
+    again.disconnect()
+    publisher.publish("orders/new", "o3", qos=1)
+    publisher.disconnect()
+    broker.restart()
+    after = Client(broker, "keeper", version=4, clean=False)
+    assert after.flags.session_present
+    assert after.receive().payload == b"o3"
+    after.disconnect()
+    clean = Client(broker, "keeper", version=4, clean=True)
+    assert not clean.flags.session_present
+
+
+def test_qos2_to_offline_session_across_restart_arrives_exactly_once(broker):
+    subscriber = Client(broker, "exact", version=5, clean=True, session_expiry=3600)
+    subscriber.subscribe("exact/t", qos=2)
+    subscriber.disconnect()
+    publisher = Client(broker, "p2", version=5)
+    publisher.publish("exact/t", "once", qos=2)
+    publisher.disconnect()
+    broker.restart()
+    back = Client(broker, "exact", version=5, clean=False, session_expiry=3600)
+    assert back.flags.session_present
+    message = back.receive()
+    assert (message.payload, message.qos) == (b"once", 2)
+    back.assert_nothing(1.0)
+    back.disconnect()
+    broker.restart()
+    again = Client(broker, "exact", version=5, clean=False, session_expiry=3600)
+    again.assert_nothing(1.0)
+
+
+def test_unacknowledged_qos1_is_redelivered_with_dup(broker):
+    # A raw-ish approach: paho acks automatically, so stop the loop before the ack can be sent.
+    subscriber = Client(broker, "dupper", version=4, clean=False)
+    subscriber.subscribe("dup/t", qos=1)
+    subscriber.client.loop_stop()  # no more reading: the PUBLISH stays unacknowledged
+    publisher = Client(broker, "p", version=4)
+    publisher.publish("dup/t", "again", qos=1)
+    time.sleep(0.3)
+    subscriber.drop()
+    back = Client(broker, "dupper", version=4, clean=False)
+    message = back.receive()
+    assert message.payload == b"again"
+    assert message.dup
+
+
+def test_v5_session_expiry(broker):
+    short = Client(broker, "short", version=5, session_expiry=1)
+    short.subscribe("exp/t", qos=1)
+    short.disconnect()
+    time.sleep(2.0)
+    back = Client(broker, "short", version=5, clean=False, session_expiry=1)
+    assert not back.flags.session_present
+
+
+def test_retained_messages(broker):
+    publisher = Client(broker, "rp")
+    publisher.publish("status/door", "open", qos=1, retain=True)
+    publisher.publish("status/window", "shut", qos=1, retain=True)
+    late = Client(broker, "late")
+    late.subscribe("status/+", qos=1)
+    messages = sorted(late.receive_all(2), key=lambda m: m.topic)
+    assert [(m.topic, m.payload, m.retain) for m in messages] == [("status/door", b"open", True), ("status/window", b"shut", True)]
+    # Live messages to an existing subscription carry retain=0.
+    publisher.publish("status/door", "closed", qos=1, retain=True)
+    live = late.receive()
+    assert (live.payload, live.retain) == (b"closed", False)
+    broker.restart()
+    fresh = Client(broker, "fresh")
+    fresh.subscribe("status/door", qos=1)
+    assert fresh.receive().payload == b"closed"
+    # An empty retained publish clears it.
+    clearer = Client(broker, "clear")
+    clearer.publish("status/door", b"", qos=1, retain=True)
+    newest = Client(broker, "newest")
+    newest.subscribe("status/door", qos=1)
+    newest.assert_nothing(0.5)
+
+
+def test_will_on_abnormal_disconnect_not_on_normal(broker):
+    watcher = Client(broker, "watch")
+    watcher.subscribe("wills/#", qos=1)
+    normal = Client(broker, "normal", will=("wills/normal", "gone", 1))
+    normal.disconnect()
+    dropped = Client(broker, "dropped", will=("wills/dropped", "lost", 1))
+    dropped.drop()
+    message = watcher.receive()
+    assert (message.topic, message.payload) == ("wills/dropped", b"lost")
+    watcher.assert_nothing(0.5)
+
+
+def test_v5_disconnect_with_will_and_will_delay(broker):
+    watcher = Client(broker, "watch5", version=5)
+    watcher.subscribe("wills5/#", qos=1)
+    with_will = Client(broker, "ww", version=5, will=("wills5/asked", "asked", 1))
+    with_will.disconnect(reasoncode=mqtt.ReasonCode(PacketTypes.DISCONNECT, identifier=4))
+    assert watcher.receive().topic == "wills5/asked"
+    props = Properties(PacketTypes.WILLMESSAGE)
+    props.WillDelayInterval = 1
+    props.UserProperty = ("why", "delayed")
+    delayed = Client(broker, "delayed", version=5, session_expiry=60, will=("wills5/delayed", "late", 1, False, props))
+    delayed.drop()
+    watcher.assert_nothing(0.6)
+    message = watcher.receive(timeout=5)
+    assert message.topic == "wills5/delayed"
+    assert ("why", "delayed") in message.properties.UserProperty
+    # Reconnecting within the delay cancels the will.
+    props2 = Properties(PacketTypes.WILLMESSAGE)
+    props2.WillDelayInterval = 2
+    cancelled = Client(broker, "cancel", version=5, session_expiry=60, will=("wills5/cancelled", "no", 1, False, props2))
+    cancelled.drop()
+    Client(broker, "cancel", version=5, clean=False, session_expiry=60)
+    watcher.assert_nothing(2.5)
+
+
+def test_shared_subscription_round_robin(broker):
+    members = [Client(broker, f"worker{index}", version=5) for index in range(2)]
+    for member in members:
+        member.subscribe("$share/workers/jobs/+", qos=1)
+    publisher = Client(broker, "boss", version=5)
+    for index in range(10):
+        publisher.publish(f"jobs/{index}", str(index), qos=1)
+    time.sleep(0.5)
+    received = [[m.payload for m in _drain(member)] for member in members]
+    assert sorted(sum(received, [])) == sorted(str(index).encode() for index in range(10))
+    assert all(len(part) >= 3 for part in received), received
+    # Members leaving does not stop the group, and an ordinary subscriber also gets a copy.
+    members[0].disconnect()
+    other = Client(broker, "other", version=5)
+    other.subscribe("jobs/+", qos=1)
+    publisher.publish("jobs/x", "last", qos=1)
+    assert members[1].receive().payload == b"last"
+    assert other.receive().payload == b"last"
+
+
+def _drain(client):
+    messages = []
+    while True:
+        try:
+            messages.append(client.messages.get(timeout=0.2))
+        except Exception:
+            return messages
