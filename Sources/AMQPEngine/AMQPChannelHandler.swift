@@ -94,8 +94,8 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.heartbeatTask?.cancel()
         self.idleTask?.cancel()
         self.run(self.machine.connectionLost())
+        self.reportTraffic()
         if let id = self.connectionID {
-            self.connections.countTraffic(id, messagesIn: self.messagesIn, messagesOut: self.messagesOut)
             self.connections.unregister(id)
         }
         self.logger.debug("amqp connection closed")
@@ -416,6 +416,14 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         handler.eventLoop.execute { handler.value.flush() }
     }
 
+    /// Hands the traffic counted since the last report to the registry (once per flush).
+    private func reportTraffic() {
+        guard let id = self.connectionID, self.messagesIn != 0 || self.messagesOut != 0 else { return }
+        self.connections.countTraffic(id, messagesIn: self.messagesIn, messagesOut: self.messagesOut)
+        self.messagesIn = 0
+        self.messagesOut = 0
+    }
+
     private func flush() {
         self.flushScheduled = false
         for pending in self.pendingDispositions {
@@ -429,6 +437,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             self.outbound.writeAMQPFrame(channel: pending.channel, performative: .disposition(disposition))
         }
         self.pendingDispositions.removeAll(keepingCapacity: true)
+        self.reportTraffic()
         guard let context = self.context else { return }
         if self.outbound.readableBytes > 0 {
             self.wroteSinceHeartbeat = true

@@ -5,6 +5,18 @@ import NIOConcurrencyHelpers
 public final class ConnectionRegistry: Sendable {
     private let connections = NIOLockedValueBox<[UInt64: Entry]>([:])
     private let nextID = ManagedAtomic<UInt64>(0)
+    /// Messages in and out per protocol since start, closed connections included.
+    private let totals = NIOLockedValueBox<[String: TrafficTotals]>([:])
+
+    public struct TrafficTotals: Sendable, Equatable {
+        public var messagesIn = 0
+        public var messagesOut = 0
+
+        public init(messagesIn: Int = 0, messagesOut: Int = 0) {
+            self.messagesIn = messagesIn
+            self.messagesOut = messagesOut
+        }
+    }
 
     private struct Entry {
         var info: ConnectionInfo
@@ -34,12 +46,22 @@ public final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// Adds traffic a connection saw since its last report (engines report per flush).
     public func countTraffic(_ id: UInt64, messagesIn: Int = 0, messagesOut: Int = 0) {
-        self.connections.withLockedValue {
+        let protocolName: String? = self.connections.withLockedValue {
             $0[id]?.info.messagesIn += messagesIn
             $0[id]?.info.messagesOut += messagesOut
+            return $0[id]?.info.protocolName
+        }
+        guard let protocolName else { return }
+        self.totals.withLockedValue {
+            $0[protocolName, default: TrafficTotals()].messagesIn += messagesIn
+            $0[protocolName, default: TrafficTotals()].messagesOut += messagesOut
         }
     }
+
+    /// Traffic per protocol since start (for metrics counters).
+    public var trafficTotals: [String: TrafficTotals] { self.totals.withLockedValue { $0 } }
 
     public func unregister(_ id: UInt64) {
         self.connections.withLockedValue { _ = $0.removeValue(forKey: id) }

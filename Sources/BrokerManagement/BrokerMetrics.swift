@@ -24,6 +24,7 @@ public final class BrokerMetrics: Sendable {
     /// Gauge keys with a queue or uplink label set by the last refresh, to drop the ones gone since.
     private let labelledGaugeKeys = NIOLockedValueBox<Set<String>>([])
     private let lastStoreSnapshot = NIOLockedValueBox<StoreStatistics.Snapshot?>(nil)
+    private let lastTraffic = NIOLockedValueBox<[String: ConnectionRegistry.TrafficTotals]>([:])
 
     private let storeCommits: Counter
     private let storeCommitSeconds: FloatingPointCounter
@@ -80,6 +81,28 @@ public final class BrokerMetrics: Sendable {
         for connection in connections.all { byProtocol[connection.protocolName, default: 0] += 1 }
         for (protocolName, count) in byProtocol {
             self.gauge("outpost_connections", [("protocol", protocolName)]).record(count)
+        }
+        // Message counters advance by what the engines reported since the previous scrape.
+        let traffic = connections.trafficTotals
+        let previousTraffic = self.lastTraffic.withLockedValue { last in
+            let previous = last
+            // Keep the highest totals seen: a delivery handed back lowers a total for a
+            // moment, and counting its re-send again would count it twice.
+            for (protocolName, totals) in traffic {
+                let before = previous[protocolName] ?? ConnectionRegistry.TrafficTotals()
+                last[protocolName] = ConnectionRegistry.TrafficTotals(
+                    messagesIn: max(before.messagesIn, totals.messagesIn),
+                    messagesOut: max(before.messagesOut, totals.messagesOut)
+                )
+            }
+            return previous
+        }
+        for (protocolName, totals) in traffic {
+            let before = previousTraffic[protocolName] ?? ConnectionRegistry.TrafficTotals()
+            let received = totals.messagesIn - before.messagesIn
+            let sent = totals.messagesOut - before.messagesOut
+            if received > 0 { self.messagesReceived(protocol: protocolName, count: received) }
+            if sent > 0 { self.messagesSent(protocol: protocolName, count: sent) }
         }
 
         var labelled = Set<String>()
