@@ -74,6 +74,10 @@ public struct UplinkConfiguration: Sendable, Decodable {
         self.reconnectInitialDelay = try container.decodeIfPresent(ConfigDuration.self, forKey: .reconnectInitialDelay) ?? self.reconnectInitialDelay
         self.reconnectMaxDelay = try container.decodeIfPresent(ConfigDuration.self, forKey: .reconnectMaxDelay) ?? self.reconnectMaxDelay
         self.receive = try container.decodeIfPresent([ReceiveRule].self, forKey: .receive) ?? []
+        guard self.receive.isEmpty else {
+            // Refused rather than silently ignored: a rule that does nothing would surprise.
+            throw ConfigurationError(key: path + ".receive", problem: "cloud-to-edge receive rules are not available in this version yet")
+        }
     }
 
     /// The uplink's settings, reading the password file. Errors name the uplink's keys.

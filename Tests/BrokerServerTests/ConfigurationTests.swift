@@ -102,3 +102,45 @@ struct ConfigurationTests {
         #expect(ConfigDuration(parsing: "soon") == nil)
     }
 }
+
+@Suite("Uplink configuration")
+struct UplinkConfigurationTests {
+    @Test func uplinksParseWithDefaults() throws {
+        let configuration = try OutpostConfiguration.parse(yaml: """
+            node-id: edge-17
+            uplinks:
+              - name: cloud
+                url: mqtt://cloud.example.com:1884
+                forward: ["telemetry/#", "alarms"]
+                remote-address: "edge/{node-id}/{address}"
+                bandwidth-limit: 64KiB
+                reconnect-max-delay: 5m
+            """)
+        let uplink = try #require(configuration.uplinks.first)
+        #expect(uplink.name == "cloud")
+        #expect(uplink.forward == ["telemetry/#", "alarms"])
+        #expect(uplink.window == 1000)
+        #expect(uplink.bandwidthLimit.bytes == 64 << 10)
+        #expect(uplink.reconnectMaxDelay.milliseconds == 300_000)
+    }
+
+    @Test(arguments: [
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forwad: [x]\n", "uplinks[0].forwad"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n", "uplinks[0].forward"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: []\n", "uplinks[0].forward"),
+        ("uplinks:\n  - name: a b\n    url: mqtt://h\n    forward: [x]\n", "uplinks[0].name"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    window: 0\n", "uplinks[0].window"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n  - name: a\n    url: mqtt://h\n    forward: [y]\n", "uplinks[1].name"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    receive:\n      - from: c\n        to: d\n", "uplinks[0].receive"),
+    ])
+    func badUplinkConfigurationNamesTheKey(yaml: String, key: String) {
+        do {
+            _ = try OutpostConfiguration.parse(yaml: yaml)
+            Issue.record("expected an error naming \(key)")
+        } catch let error as ConfigurationError {
+            #expect(error.key == key, "\(error)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+}
