@@ -3,11 +3,10 @@
 #   make test   installs what the tests need, runs every test suite
 
 SWIFT ?= swift
-SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # System packages the build needs (checked with dpkg, installed with apt-get when missing).
 BUILD_PACKAGES := liblmdb-dev pkg-config
-# And what the tests add: real MQTT clients, Python for the interop suites.
-TEST_PACKAGES := mosquitto-clients python3 python3-venv
+# And what the tests add: real MQTT clients and broker (uplink peer), Python for the interop suites.
+TEST_PACKAGES := mosquitto mosquitto-clients python3 python3-venv
 RUN_ARGS ?=
 
 .PHONY: run test build deps test-deps bench clean
@@ -27,6 +26,10 @@ run: build
 # Every suite; scripts/run-tests prints the test counts so an empty run is visible.
 test: test-deps
 	scripts/run-tests
+
+# Side-by-side load figures against mosquitto and RabbitMQ (issue 7); see Benchmarks/README.md.
+bench: deps
+	Benchmarks/compare.sh
 
 clean:
 	rm -rf .build

@@ -129,6 +129,8 @@ let package = Package(
                 "BrokerCore",
                 "BrokerStore",
                 "MQTTCodec",
+                "AMQPCodec",
+                "AMQPEngine",
                 "MessageMapping",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

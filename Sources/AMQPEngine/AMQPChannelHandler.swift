@@ -358,7 +358,21 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError)) }
             return
         }
-        self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs) { result in
+        // Duplicate detection by `_AMQ_DUPL_ID` (uplinks from other nodes): see AMQPDuplicateFilter.
+        var operations: [StoreOperation] = []
+        let duplicateID = AMQPDuplicateFilter.duplicateID(in: message)
+        let filter = duplicateID.flatMap { _ in AMQPDuplicateFilter.shared(for: self.broker) }
+        if let duplicateID, let filter {
+            switch filter.admit(duplicateID) {
+            case .duplicate:
+                handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(())) }
+                return
+            case .new(let recordOperations):
+                operations = recordOperations
+            }
+        }
+        self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs, additionalOperations: operations) { result in
+            if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
             handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, mapped) }
         }

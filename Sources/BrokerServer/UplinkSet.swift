@@ -8,8 +8,7 @@ import NIOCore
 final class UplinkSet: UplinkControl {
     let uplinks: [Uplink]
 
-    /// Builds the configured uplinks. AMQP uplinks are refused until the AMQP client
-    /// transport exists, with a message naming the key.
+    /// Builds the configured uplinks: AMQP 1.0 or MQTT 3.1.1 transports by URL scheme.
     init(configuration: OutpostConfiguration, broker: Broker, group: any EventLoopGroup, logger: Logger) throws {
         var uplinks: [Uplink] = []
         for (index, entry) in configuration.uplinks.enumerated() {
@@ -19,10 +18,7 @@ final class UplinkSet: UplinkControl {
             case .mqtt:
                 transport = MQTTUplinkTransport(clock: broker.clock)
             case .amqp:
-                throw ConfigurationError(
-                    key: "uplinks[\(index)].url",
-                    problem: "AMQP uplinks are not available in this version yet; use an mqtt:// peer"
-                )
+                transport = AMQPUplinkTransport()
             }
             uplinks.append(Uplink(settings: settings, broker: broker, transport: transport, eventLoop: group.next(), logger: logger))
         }

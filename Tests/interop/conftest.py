@@ -117,6 +117,25 @@ class OutpostNode:
         self.stop()
         return self.start()
 
+    def queue_stat(self, name):
+        """The broker's own view of a queue through the management API (None if absent)."""
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+        token = (self.data_dir / "management.token").read_text().strip()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.management_port}/api/v1/queues/{urllib.parse.quote(name, safe='')}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
     def assert_alive(self):
         assert self.process.poll() is None, "outpost exited:\n" + self.log
 

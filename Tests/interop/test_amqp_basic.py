@@ -58,11 +58,16 @@ def test_credit_one_receives_exactly_one(broker):
     sender = conn.create_sender("credit1")
     for index in range(3):
         sender.send(Message(body=index))
-    receiver = conn.create_receiver("credit1", credit=1)
+    # No prefetch (proton's prefetch tops credit up after each delivery); grant exactly one.
+    receiver = conn.create_receiver("credit1", credit=0)
+    receiver.link.flow(1)
+    conn.wait(lambda: receiver.fetcher.has_message, timeout=5, msg="one delivery")
+    assert receiver.link.credit == 0
+    # The broker's side: one message in flight, two still ready, nothing more sent.
+    stat = wait_until(lambda: (lambda s: s if s and s["inFlight"] == 1 else None)(broker.queue_stat("credit1")), message="broker stats")
+    assert stat["messages"] == 3
+    assert len(receiver.fetcher.incoming) == 1
     assert receiver.receive(timeout=5).body == 0
-    # Only one credit was granted: the link must hold exactly one message.
-    time.sleep(0.3)
-    assert receiver.link.queued == 0
     receiver.accept()
     conn.close()
 

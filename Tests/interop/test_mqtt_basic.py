@@ -1,5 +1,6 @@
 """MQTT 3.1.1 and 5.0 basics with paho-mqtt and mosquitto_pub/mosquitto_sub."""
 import subprocess
+import threading
 import time
 
 import paho.mqtt.client as mqtt
@@ -28,13 +29,15 @@ def test_publish_subscribe_each_qos(broker, version, qos):
 
 
 def test_mosquitto_clients(broker):
-    sub = subprocess.Popen(
-        ["mosquitto_sub", "-p", str(broker.mqtt_port), "-t", "sensors/#", "-q", "1", "-C", "3", "-v", "-i", "msub"],
-        stdout=subprocess.PIPE, text=True)
-    time.sleep(0.7)  # let mosquitto_sub subscribe
+    # Subscribe with a persistent session and exit once the SUBACK is in (-E): no race with the publishes.
+    subprocess.run(["mosquitto_sub", "-p", str(broker.mqtt_port), "-t", "sensors/#", "-q", "1", "-i", "msub", "-c", "-E"],
+                   check=True, timeout=10)
     for index in range(3):
         subprocess.run(["mosquitto_pub", "-p", str(broker.mqtt_port), "-t", f"sensors/t{index}", "-q", "1", "-m", f"{20 + index}.5"],
                        check=True, timeout=10)
+    sub = subprocess.Popen(
+        ["mosquitto_sub", "-p", str(broker.mqtt_port), "-t", "sensors/#", "-q", "1", "-C", "3", "-v", "-i", "msub", "-c"],
+        stdout=subprocess.PIPE, text=True)
     out, _ = sub.communicate(timeout=10)
     assert out.splitlines() == ["sensors/t0 20.5", "sensors/t1 21.5", "sensors/t2 22.5"]
     # MQTT 5 flavour of the same tools.
@@ -66,8 +69,10 @@ def test_unsubscribe_stops_delivery(broker):
     client.subscribe("u/t", qos=1)
     client.publish("u/t", "before", qos=1)
     assert client.receive().payload == b"before"
+    unsubscribed = threading.Event()
+    client.client.on_unsubscribe = lambda *args: unsubscribed.set()
     client.client.unsubscribe("u/t")
-    time.sleep(0.2)
+    assert unsubscribed.wait(10), "no UNSUBACK"
     client.publish("u/t", "after", qos=1)
     client.assert_nothing(0.4)
 

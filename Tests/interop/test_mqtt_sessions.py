@@ -5,6 +5,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
 
+from conftest import wait_until
 from mqtt_helpers import Client
 
 
@@ -56,7 +57,8 @@ def test_unacknowledged_qos1_is_redelivered_with_dup(broker):
     subscriber.client.loop_stop()  # no more reading: the PUBLISH stays unacknowledged
     publisher = Client(broker, "p", version=4)
     publisher.publish("dup/t", "again", qos=1)
-    time.sleep(0.3)
+    # The broker has sent it (in flight, unacknowledged) before the subscriber goes away.
+    wait_until(lambda: (broker.queue_stat("mqtt/dupper/dup/t") or {}).get("inFlight") == 1, message="the PUBLISH in flight")
     subscriber.drop()
     back = Client(broker, "dupper", version=4, clean=False)
     message = back.receive()
@@ -140,8 +142,14 @@ def test_shared_subscription_round_robin(broker):
     publisher = Client(broker, "boss", version=5)
     for index in range(10):
         publisher.publish(f"jobs/{index}", str(index), qos=1)
-    time.sleep(0.5)
-    received = [[m.payload for m in _drain(member)] for member in members]
+    received = [[] for _ in members]
+
+    def all_arrived():
+        for index, member in enumerate(members):
+            received[index].extend(m.payload for m in _drain(member))
+        return sum(len(part) for part in received) >= 10
+
+    wait_until(all_arrived, timeout=10, message="10 shared-subscription deliveries")
     assert sorted(sum(received, [])) == sorted(str(index).encode() for index in range(10))
     assert all(len(part) >= 3 for part in received), received
     # Members leaving does not stop the group, and an ordinary subscriber also gets a copy.

@@ -13,8 +13,7 @@ import pytest
 
 from conftest import ROOT, free_port, wait_until
 
-pytestmark = pytest.mark.skipif(not Path("/usr/sbin/mosquitto").exists(), reason="needs Debian's mosquitto")
-
+# Needs Debian's mosquitto, installed by `make test-deps`; when missing the tests fail.
 
 class Mosquitto:
     def __init__(self, directory: Path):
