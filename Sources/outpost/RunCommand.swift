@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Management HTTP port (default 8161; 0 disables).")
     var managementPort: Int?
 
-    @Option(name: .long, help: "Forward to this cloud peer (mqtt://HOST:PORT), as an uplink named 'default'.")
+    @Option(name: .long, help: "Forward to this cloud peer (amqp://HOST:PORT or mqtt://HOST:PORT), as an uplink named 'default'.")
     var uplink: String?
 
     @Option(name: .long, help: "Local address pattern the --uplink forwards (repeatable; MQTT wildcards).")

@@ -73,12 +73,15 @@ struct MQTTUplinkTests {
         #expect(!waiting.connected)
         #expect(waiting.backlogMessages == count)
 
-        // The peer and a subscriber come up: everything arrives, high priority first.
+        // The peer and a subscriber come up: everything arrives, high priority first. The
+        // uplink is paused meanwhile, or it could deliver before the subscriber exists.
+        uplink.pause()
+        #expect(eventually { (try? uplink.status().wait().state) == "paused" })
         let peer = try self.startMosquitto(port: port, directory: directory.path)
         defer { peer.stop() }
         let subscriber = try self.subscribe(port: port, topic: "edge/edge-17/telemetry/#", count: count)
         defer { subscriber.stop() }
-        uplink.flush()
+        uplink.resume()
         #expect(subscriber.waitForExit(timeout: .seconds(30)) == 0, "mosquitto_sub output: \(subscriber.output)")
         let received = self.payloads(subscriber)
         let high = (0..<count).filter { $0 % 10 == 0 }.map { "m\($0)" }
@@ -124,11 +127,13 @@ struct MQTTUplinkTests {
         let forwarding = try #require(harness.broker.queue(named: "$uplink.cloud"))
         #expect(eventually { forwarding.statistics.messageCount == 20 })
         #expect(eventually { !PeerProcess.isListening(port: port) })
+        uplink.pause()
+        #expect(eventually { (try? uplink.status().wait().state) == "paused" })
         peer = try self.startMosquitto(port: port, directory: directory.path)
         defer { peer.stop() }
         subscriber = try self.subscribe(port: port, topic: "t/#", count: 20)
         defer { subscriber.stop() }
-        uplink.flush()
+        uplink.resume()
         #expect(subscriber.waitForExit(timeout: .seconds(30)) == 0, "mosquitto_sub output: \(subscriber.output)\nmosquitto: \(peer.output)")
         #expect(self.payloads(subscriber) == (0..<20).map { "second-\($0)" })
         #expect(eventually { forwarding.statistics.messageCount == 0 })

@@ -80,6 +80,37 @@ def mosquitto(tmp_path):
     peer.stop()
 
 
+def uplink_command(edge, verb):
+    """`outpost uplink pause|resume default` against the edge's management API."""
+    from conftest import outpost_binary
+    subprocess.run(
+        [outpost_binary(), "uplink", verb, "default", "--url", f"http://127.0.0.1:{edge.management_port}", "--data-dir", str(edge.data_dir)],
+        check=True, capture_output=True, text=True, timeout=30,
+    )
+
+
+def uplink_paused(edge):
+    import json
+    import urllib.request
+    token = (edge.data_dir / "management.token").read_text().strip()
+    request = urllib.request.Request(f"http://127.0.0.1:{edge.management_port}/api/v1/uplinks", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        body = json.loads(response.read())
+    uplinks = body.get("uplinks", body) if isinstance(body, dict) else body
+    return any(uplink.get("paused") for uplink in uplinks)
+
+
+def start_peer_with_subscriber(edge, mosquitto, topic):
+    """Starts the peer and its subscriber while the uplink is paused, so nothing is
+    forwarded before the subscription exists (mosquitto drops messages nobody wants)."""
+    uplink_command(edge, "pause")
+    wait_until(lambda: uplink_paused(edge), message="the uplink to pause")
+    mosquitto.start()
+    subscriber = Subscriber(mosquitto.port, topic)
+    uplink_command(edge, "resume")
+    return subscriber
+
+
 def edge_with_uplink(broker_factory, peer_port):
     return broker_factory(extra_args=["--uplink", f"mqtt://127.0.0.1:{peer_port}", "--forward", "telemetry/#"])
 
@@ -88,8 +119,7 @@ def test_backlog_made_while_the_peer_is_down_arrives_after_it_starts(broker_fact
     edge = edge_with_uplink(broker_factory, mosquitto.port)
     payloads = [f"reading-{index}" for index in range(300)]
     publish(edge.mqtt_port, "telemetry/plant-1/temp", payloads)
-    mosquitto.start()
-    subscriber = Subscriber(mosquitto.port, "telemetry/#")
+    subscriber = start_peer_with_subscriber(edge, mosquitto, "telemetry/#")
     try:
         wait_until(lambda: len(subscriber.payloads) >= 300, timeout=60, message="300 forwarded messages")
         assert subscriber.payloads == payloads
@@ -101,8 +131,7 @@ def test_kill9_of_the_edge_during_a_drain_loses_nothing(broker_factory, mosquitt
     edge = edge_with_uplink(broker_factory, mosquitto.port)
     payloads = [f"m-{index}" for index in range(3000)]
     publish(edge.mqtt_port, "telemetry/line/speed", payloads)
-    mosquitto.start()
-    subscriber = Subscriber(mosquitto.port, "telemetry/#")
+    subscriber = start_peer_with_subscriber(edge, mosquitto, "telemetry/#")
     try:
         wait_until(lambda: len(subscriber.payloads) >= 100, timeout=60, message="the drain to start")
         edge.kill9()
