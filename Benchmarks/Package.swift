@@ -5,8 +5,9 @@ import PackageDescription
 // SwiftPM names a path dependency after its directory, whatever the clone is called.
 let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
-// Store benchmarks (issue 2). A separate package so that `make test` in the root
-// never builds the benchmark dependencies. See README.md for the commands.
+// Store benchmarks (issue 2) and the MQTT / AMQP load tools with compare.sh (issues 3, 4, 7).
+// A separate package so that `make test` in the root never builds the benchmark
+// dependencies. See README.md for the commands.
 let package = Package(
     name: "OutpostBenchmarks",
     platforms: [.macOS(.v14)],
@@ -30,6 +31,40 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "outpost-store-bench", dependencies: ["StoreBenchKit"]),
+        // Protocol load tools (issues 3, 4, 7): clients written on swift-nio and the project's codecs.
+        .target(
+            name: "BenchClientKit",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "outpost-mqtt-bench",
+            dependencies: [
+                "BenchClientKit",
+                .product(name: "MQTTCodec", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "outpost-amqp-bench",
+            dependencies: [
+                "BenchClientKit",
+                .product(name: "AMQPCodec", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // CPU time per encode/decode of the codecs' hot packets (moved from a disabled test suite).
+        .executableTarget(
+            name: "outpost-codec-bench",
+            dependencies: [
+                .product(name: "MQTTCodec", package: rootPackage),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
