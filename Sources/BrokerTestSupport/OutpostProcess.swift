@@ -1,10 +1,9 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 /// The built `outpost` binary run as a child process, with its output captured.
 public final class OutpostProcess: Sendable {
-    private let process: Process
-    private let captured = NIOLockedValueBox(Data())
+    // The binary runs as a PeerProcess; this type adds where to find it and a clean environment.
+    private let peer: PeerProcess
 
     /// Finds the `outpost` executable built next to the running tests (same build folder).
     public static func executablePath() throws -> String {
@@ -28,63 +27,33 @@ public final class OutpostProcess: Sendable {
         throw TemporaryDirectoryError(message: "the outpost binary was not found (looked at \(candidates.map(\.path))); run `swift build` first")
     }
 
-    private init(process: Process) {
-        self.process = process
+    private init(peer: PeerProcess) {
+        self.peer = peer
     }
 
     public static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> OutpostProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try self.executablePath())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var merged = ProcessInfo.processInfo.environment
         merged["OUTPOST_DATA_DIR"] = nil
         merged["OUTPOST_CONFIG"] = nil
         for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let child = OutpostProcess(process: process)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                child.captured.withLockedValue { $0.append(data) }
-            }
-        }
-        try process.run()
-        return child
+        return OutpostProcess(peer: try PeerProcess(try self.executablePath(), arguments, directory: directory, environment: merged))
     }
 
-    public var output: String { String(decoding: self.captured.withLockedValue { $0 }, as: UTF8.self) }
-
-    public var processIdentifier: Int32 { self.process.processIdentifier }
+    public var output: String { self.peer.output }
+    public var processIdentifier: Int32 { self.peer.processIdentifier }
 
     public func waitForOutput(containing text: String, timeout: Duration = .seconds(20)) -> Bool {
-        eventually(timeout: timeout, pollEvery: .milliseconds(10)) { self.output.contains(text) }
+        self.peer.waitForOutput(containing: text, timeout: timeout)
     }
 
-    public func signal(_ signal: Int32) {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, signal)
-        }
-    }
+    public func signal(_ signal: Int32) { self.peer.signal(signal) }
 
     /// Waits for the process to end and returns its exit status (nil on timeout; it is killed then).
     public func waitForExit(timeout: Duration = .seconds(20)) -> Int32? {
-        guard eventually(timeout: timeout, pollEvery: .milliseconds(10), { !self.process.isRunning }) else {
-            self.signal(SIGKILL)
+        guard let status = self.peer.waitForExit(timeout: timeout) else {
+            self.peer.signal(SIGKILL)
             return nil
         }
-        self.process.waitUntilExit()
-        return self.process.terminationStatus
-    }
-
-    deinit {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
-        }
+        return status
     }
 }

@@ -13,9 +13,12 @@ public final class PeerProcess: Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    /// Starts `executable` (a path, or a name looked up in PATH) with `arguments`.
-    public init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable` (a path, or a name looked up in PATH) with `arguments`, in
+    /// `directory` when given, with `environment` replacing the inherited one when given.
+    public init(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) throws {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -42,6 +45,13 @@ public final class PeerProcess: Sendable {
     public var output: String { String(decoding: self.captured.withLockedValue { $0 }, as: UTF8.self) }
     public var lines: [String] { self.output.split(separator: "\n").map(String.init) }
     public var isRunning: Bool { self.process.isRunning }
+    public var processIdentifier: Int32 { self.process.processIdentifier }
+
+    public func signal(_ signal: Int32) {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, signal)
+        }
+    }
 
     public func waitForOutput(containing text: String, timeout: Duration = .seconds(10)) -> Bool {
         eventually(timeout: timeout, pollEvery: .milliseconds(5)) { self.output.contains(text) }

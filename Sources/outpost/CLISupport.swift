@@ -16,6 +16,12 @@ struct CLIError: Error, CustomStringConvertible {
     static func usage(_ message: String) -> CLIError { CLIError(description: message, exitCode: 2) }
 }
 
+/// The data directory an operator command works on: the option, else $OUTPOST_DATA_DIR,
+/// else ./data (the daemon's own default).
+func resolvedDataDirectory(_ option: String?) -> String {
+    option ?? ProcessInfo.processInfo.environment["OUTPOST_DATA_DIR"] ?? "./data"
+}
+
 /// Options every command that talks to a running daemon takes.
 struct ManagementOptions: ParsableArguments {
     @Option(name: .long, help: "Management API of the daemon (default: $OUTPOST_URL, else http://127.0.0.1:8161).")
@@ -40,8 +46,7 @@ struct ManagementOptions: ParsableArguments {
 
     func resolvedToken() throws -> String {
         if let token = self.token ?? ProcessInfo.processInfo.environment["OUTPOST_TOKEN"], !token.isEmpty { return token }
-        let directory = self.dataDir ?? ProcessInfo.processInfo.environment["OUTPOST_DATA_DIR"] ?? "./data"
-        let path = ManagementToken.path(inDataDirectory: directory)
+        let path = ManagementToken.path(inDataDirectory: resolvedDataDirectory(self.dataDir))
         do {
             if let token = try ManagementToken.read(path: path) { return token }
         } catch {

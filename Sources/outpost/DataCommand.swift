@@ -12,10 +12,6 @@ struct DataCommand: AsyncParsableCommand {
         subcommands: [Export.self, Import.self]
     )
 
-    static func dataDirectory(_ option: String?) -> String {
-        option ?? ProcessInfo.processInfo.environment["OUTPOST_DATA_DIR"] ?? "./data"
-    }
-
     /// Opens the store, turning "in use" into what to do about it.
     static func openStore(_ directory: String, mustExist: Bool) throws -> MessageStore {
         if mustExist, !FileManager.default.fileExists(atPath: directory + "/data.mdb") {
@@ -42,7 +38,7 @@ struct DataCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runOperation {
-                let directory = DataCommand.dataDirectory(self.dataDir)
+                let directory = resolvedDataDirectory(self.dataDir)
                 let store = try DataCommand.openStore(directory, mustExist: true)
                 defer { store.close() }
                 if self.to != "-", FileManager.default.fileExists(atPath: self.to) {
@@ -81,7 +77,7 @@ struct DataCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runOperation {
-                let directory = DataCommand.dataDirectory(self.dataDir)
+                let directory = resolvedDataDirectory(self.dataDir)
                 let lines = try FileLines(path: self.file)
                 let store = try DataCommand.openStore(directory, mustExist: false)
                 defer { store.close() }

@@ -16,9 +16,7 @@ struct UserCommand: ParsableCommand {
 
         var usersFile: String {
             var configuration = OutpostConfiguration()
-            if let directory = self.dataDir ?? ProcessInfo.processInfo.environment["OUTPOST_DATA_DIR"] {
-                configuration.dataDirectory = directory
-            }
+            configuration.dataDirectory = resolvedDataDirectory(self.dataDir)
             return configuration.usersFilePath
         }
     }
