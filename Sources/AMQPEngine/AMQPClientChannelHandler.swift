@@ -136,7 +136,11 @@ public final class AMQPClientChannelHandler: ChannelInboundHandler {
     }
 
     public func accept(deliveryID: UInt32) {
-        self.run(self.machine.accept(deliveryID: deliveryID))
+        self.settle(deliveryID: deliveryID, outcome: .accepted)
+    }
+
+    public func settle(deliveryID: UInt32, outcome: AMQPDeliveryState) {
+        self.run(self.machine.settle(deliveryID: deliveryID, outcome: outcome))
         self.flushOutbound()
     }
 

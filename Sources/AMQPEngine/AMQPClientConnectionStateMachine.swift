@@ -262,8 +262,13 @@ public struct AMQPClientConnectionStateMachine: Sendable {
 
     /// Accepts (and settles) a received delivery.
     public mutating func accept(deliveryID: UInt32) -> [Action] {
+        self.settle(deliveryID: deliveryID, outcome: .accepted)
+    }
+
+    /// Settles a received delivery with `outcome` (accepted, rejected, released, modified).
+    public mutating func settle(deliveryID: UInt32, outcome: AMQPDeliveryState) -> [Action] {
         guard self.state == .open else { return [] }
-        let disposition = AMQPDisposition(role: .receiver, first: deliveryID, settled: true, state: .accepted)
+        let disposition = AMQPDisposition(role: .receiver, first: deliveryID, settled: true, state: outcome)
         return [.write(.frame(AMQPFrame(channel: 0, performative: .disposition(disposition))))]
     }
 

@@ -155,7 +155,13 @@ public final class BrokerMetrics: Sendable {
             self.gauge("outpost_uplink_backlog_bytes", labels).record(uplink.backlogBytes)
             self.gauge("outpost_uplink_send_rate", labels).record(uplink.sendRate)
             self.gauge("outpost_uplink_sent_total", labels).record(uplink.sentTotal)
-            for name in ["outpost_uplink_connected", "outpost_uplink_backlog_messages", "outpost_uplink_backlog_bytes", "outpost_uplink_send_rate", "outpost_uplink_sent_total"] {
+            self.gauge("outpost_uplink_rejected_total", labels).record(uplink.rejectedTotal)
+            self.gauge("outpost_uplink_received_total", labels).record(uplink.receivedTotal)
+            let names = [
+                "outpost_uplink_connected", "outpost_uplink_backlog_messages", "outpost_uplink_backlog_bytes", "outpost_uplink_send_rate",
+                "outpost_uplink_sent_total", "outpost_uplink_rejected_total", "outpost_uplink_received_total",
+            ]
+            for name in names {
                 labelled.insert(name + "\u{0}uplink\u{0}" + uplink.name)
             }
         }

@@ -37,6 +37,16 @@ public struct UplinkStatus: Codable, Sendable, Equatable {
     /// Messages accepted by the peer per second, recent average.
     public var sendRate: Double
     public var sentTotal: Int
+    /// Messages the peer refused, moved to the uplink's dead-letter queue.
+    public var rejectedTotal: Int
+    /// Transfers sent and not yet settled by the peer.
+    public var inFlight: Int
+    /// Seconds until the backlog is gone at the recent rate; nil when nothing moves.
+    public var estimatedDrainSeconds: Double?
+    /// Messages from the peer stored locally by the `receive` rules.
+    public var receivedTotal: Int
+    /// The last problem with the `receive` rules, if any.
+    public var lastReceiveError: String?
     /// When the next reconnect attempt is due (ms since 1970), when disconnected.
     public var nextAttemptTime: Int64?
 
@@ -55,6 +65,11 @@ public struct UplinkStatus: Codable, Sendable, Equatable {
         oldestMessageAgeSeconds: Double? = nil,
         sendRate: Double = 0,
         sentTotal: Int = 0,
+        rejectedTotal: Int = 0,
+        inFlight: Int = 0,
+        estimatedDrainSeconds: Double? = nil,
+        receivedTotal: Int = 0,
+        lastReceiveError: String? = nil,
         nextAttemptTime: Int64? = nil
     ) {
         self.name = name
@@ -71,6 +86,11 @@ public struct UplinkStatus: Codable, Sendable, Equatable {
         self.oldestMessageAgeSeconds = oldestMessageAgeSeconds
         self.sendRate = sendRate
         self.sentTotal = sentTotal
+        self.rejectedTotal = rejectedTotal
+        self.inFlight = inFlight
+        self.estimatedDrainSeconds = estimatedDrainSeconds
+        self.receivedTotal = receivedTotal
+        self.lastReceiveError = lastReceiveError
         self.nextAttemptTime = nextAttemptTime
     }
 
@@ -78,7 +98,8 @@ public struct UplinkStatus: Codable, Sendable, Equatable {
         case name, url
         case protocolName = "protocol"
         case state, connected, paused, lastError, lastErrorTime, connectedSince, backlogMessages, backlogBytes
-        case oldestMessageAgeSeconds, sendRate, sentTotal, nextAttemptTime
+        case oldestMessageAgeSeconds, sendRate, sentTotal, rejectedTotal, inFlight, estimatedDrainSeconds
+        case receivedTotal, lastReceiveError, nextAttemptTime
     }
 }
 

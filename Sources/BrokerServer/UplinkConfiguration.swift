@@ -1,3 +1,4 @@
+import BrokerCore
 import BrokerUplink
 import Foundation
 
@@ -74,9 +75,16 @@ public struct UplinkConfiguration: Sendable, Decodable {
         self.reconnectInitialDelay = try container.decodeIfPresent(ConfigDuration.self, forKey: .reconnectInitialDelay) ?? self.reconnectInitialDelay
         self.reconnectMaxDelay = try container.decodeIfPresent(ConfigDuration.self, forKey: .reconnectMaxDelay) ?? self.reconnectMaxDelay
         self.receive = try container.decodeIfPresent([ReceiveRule].self, forKey: .receive) ?? []
-        guard self.receive.isEmpty else {
-            // Refused rather than silently ignored: a rule that does nothing would surprise.
-            throw ConfigurationError(key: path + ".receive", problem: "cloud-to-edge receive rules are not available in this version yet")
+        for (index, rule) in self.receive.enumerated() {
+            let key = path + ".receive[\(index)]"
+            guard !rule.from.isEmpty else { throw ConfigurationError(key: key + ".from", problem: "must name the peer's source address or topic") }
+            guard !rule.to.isEmpty, !TopicFilter(rule.to).hasWildcards else {
+                throw ConfigurationError(key: key + ".to", problem: "'\(rule.to)' must be a local address without wildcards")
+            }
+            // What arrives from the cloud would go straight back up: refuse the loop.
+            if let pattern = self.forward.first(where: { TopicFilter($0).matches(rule.to) }) {
+                throw ConfigurationError(key: key + ".to", problem: "'\(rule.to)' is also forwarded by '\(pattern)': messages would loop back to the peer")
+            }
         }
     }
 

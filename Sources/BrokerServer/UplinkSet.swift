@@ -18,7 +18,7 @@ final class UplinkSet: UplinkControl {
             case .mqtt:
                 transport = MQTTUplinkTransport(clock: broker.clock)
             case .amqp:
-                transport = AMQPUplinkTransport()
+                transport = AMQPUplinkTransport(clock: broker.clock)
             }
             uplinks.append(Uplink(settings: settings, broker: broker, transport: transport, eventLoop: group.next(), logger: logger))
         }
@@ -51,7 +51,12 @@ final class UplinkSet: UplinkControl {
                     backlogBytes: status.backlogBytes,
                     oldestMessageAgeSeconds: status.oldestMessageAge.map { Double($0) / 1000 },
                     sendRate: status.uploadRate,
-                    sentTotal: status.forwardedTotal
+                    sentTotal: status.forwardedTotal,
+                    rejectedTotal: status.rejectedTotal,
+                    inFlight: status.inFlight,
+                    estimatedDrainSeconds: status.estimatedDrainSeconds,
+                    receivedTotal: status.receivedTotal,
+                    lastReceiveError: status.lastReceiveError
                 )
             )
         }

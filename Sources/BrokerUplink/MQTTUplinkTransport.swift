@@ -28,7 +28,8 @@ public struct MQTTUplinkTransport: UplinkTransport {
             clientID: "outpost-\(settings.nodeID)-\(settings.name)",
             username: settings.username,
             password: settings.password,
-            keepAliveSeconds: self.keepAliveSeconds
+            keepAliveSeconds: self.keepAliveSeconds,
+            receiveRules: settings.receive.map { (filter: $0.from, localAddress: $0.to) }
         )
         let clock = self.clock
         ClientBootstrap(group: eventLoop)
@@ -115,6 +116,11 @@ final class MQTTUplinkChannelHandler: ChannelInboundHandler, UplinkConnection, @
         self.context?.close(promise: nil)
     }
 
+    func acknowledgeInbound(_ receipt: UplinkInboundReceipt) {
+        guard case .mqtt(let identifier) = receipt, let context = self.context else { return }
+        self.run(self.machine.inboundStored(packetIdentifier: identifier), context: context)
+    }
+
     // MARK: Actions
 
     private func run(_ action: MQTTUplinkClientStateMachine.Action, context: ChannelHandlerContext) {
@@ -136,6 +142,21 @@ final class MQTTUplinkChannelHandler: ChannelInboundHandler, UplinkConnection, @
             }
             self.connected?.succeed(self)
             self.connected = nil
+            self.run(self.machine.subscribeReceiveRules(), context: context)
+        case .deliverInbound(let publish, let localAddress):
+            var body = MQTTStoredBody(publish: publish, publisherClientID: nil)
+            // Retained on the peer says nothing about this node's retained store.
+            body.retain = false
+            let message = IncomingMessage(
+                address: localAddress,
+                isDurable: publish.qos != .atMostOnce,
+                origin: .mqtt,
+                body: body.encoded()
+            )
+            let receipt = publish.packetIdentifier.map { UplinkInboundReceipt.mqtt(packetIdentifier: $0) }
+            self.events.inboundArrived(message, receipt: publish.qos == .atMostOnce ? nil : receipt, on: self)
+        case .reportProblem(let problem):
+            self.events.problemReported(problem)
         case .connectFailed(let reason):
             self.connected?.fail(UplinkError(reason))
             self.connected = nil

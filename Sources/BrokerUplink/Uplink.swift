@@ -22,6 +22,10 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
     private var connection: (any UplinkConnection)?
     private var reconnectTask: Scheduled<Void>?
     private var sendRetryTask: Scheduled<Void>?
+    /// Messages stored from the peer by the receive rules.
+    private var receivedTotal = 0
+    /// The last problem with the receive rules (refused subscription, local store refusal).
+    private var receiveError: String?
     /// Accepted counts per second over the last minute, for the upload rate.
     private var acceptedSamples: [(second: Int64, count: Int)] = []
 
@@ -88,6 +92,37 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
         self.eventLoop.assertInEventLoop()
         if case .accepted = outcome { self.countAccepted() }
         self.run(self.machine.outcomeReceived(key, outcome))
+    }
+
+    public func inboundArrived(_ message: IncomingMessage, receipt: UplinkInboundReceipt?, on connection: any UplinkConnection) {
+        self.eventLoop.assertInEventLoop()
+        // MQTT arrivals land on topics (multicast), as MQTT publishes do; AMQP ones like an
+        // AMQP sender without capabilities (anycast) unless the address already exists.
+        let routing: AddressRecord.RoutingTypes = message.origin == .mqtt ? .multicast : .anycast
+        self.broker.publish(message, autoCreateAs: routing) { result in
+            self.eventLoop.execute {
+                switch result {
+                case .success:
+                    self.receivedTotal += 1
+                    if let receipt { connection.acknowledgeInbound(receipt) }
+                case .failure(let error):
+                    // Not acknowledged: the peer keeps it. Reconnecting makes the peer send it
+                    // again (after the backoff), when the local problem may have cleared.
+                    self.logger.warning(
+                        "uplink cannot store a message from the peer",
+                        metadata: ["outpost.uplink": "\(self.settings.name)", "outpost.address": "\(message.address)", "outpost.error": "\(error)"]
+                    )
+                    self.receiveError = "cannot store a message for '\(message.address)': \(error)"
+                    if receipt != nil { connection.close() }
+                }
+            }
+        }
+    }
+
+    public func problemReported(_ problem: String) {
+        self.eventLoop.assertInEventLoop()
+        self.receiveError = problem
+        self.logger.warning("uplink problem", metadata: ["outpost.uplink": "\(self.settings.name)", "outpost.error": "\(problem)"])
     }
 
     public func connectionClosed(error: String) {
@@ -191,7 +226,13 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
         let statistics = self.forwardingQueue?.statistics
         let windowStart = now / 1000 - 60
         let recent = self.acceptedSamples.filter { $0.second >= windowStart }.reduce(0) { $0 + $1.count }
-        let rate = Double(recent) / 60
+        // Over the last minute, or since the connection was made if that is sooner, so the
+        // rate (and the drain estimate) is right seconds after a reconnect, not a minute.
+        var seconds = 60.0
+        if case .connected(let since) = self.machine.state {
+            seconds = min(60, max(1, Double(now - since) / 1000))
+        }
+        let rate = Double(recent) / seconds
         let backlog = statistics?.messageCount ?? 0
         let oldest = self.forwardingQueue?.oldestMessageCreationTime
         let stateName: String
@@ -219,6 +260,8 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
             inFlight: self.machine.inFlight.count,
             forwardedTotal: self.machine.acceptedTotal,
             rejectedTotal: self.machine.rejectedTotal,
+            receivedTotal: self.receivedTotal,
+            lastReceiveError: self.receiveError,
             uploadRate: rate,
             estimatedDrainSeconds: rate > 0 ? Double(backlog) / rate : nil
         )

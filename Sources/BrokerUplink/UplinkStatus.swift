@@ -14,6 +14,10 @@ public struct UplinkStatus: Sendable, Equatable, Codable {
     public var inFlight: Int
     public var forwardedTotal: Int
     public var rejectedTotal: Int
+    /// Messages from the peer stored locally by the `receive` rules.
+    public var receivedTotal: Int
+    /// The last problem with the `receive` rules, if any.
+    public var lastReceiveError: String?
     /// Messages per second accepted by the peer, over the last minute.
     public var uploadRate: Double
     /// Seconds until the backlog is drained at the current rate; nil when not moving.

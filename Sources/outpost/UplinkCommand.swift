@@ -27,11 +27,13 @@ struct UplinkCommand: AsyncParsableCommand {
                 if self.options.json { return try printJSON(UplinkList(uplinks: uplinks)) }
                 guard !uplinks.isEmpty else { return print("no uplinks configured") }
                 printTable(
-                    ["NAME", "URL", "STATE", "BACKLOG", "BYTES", "OLDEST", "RATE/s", "LAST ERROR"],
+                    ["NAME", "URL", "STATE", "BACKLOG", "BYTES", "OLDEST", "RATE/s", "ETA", "SENT", "RECEIVED", "LAST ERROR"],
                     uplinks.map { uplink in
                         [
                             uplink.name, uplink.url, uplink.state, "\(uplink.backlogMessages)", formatBytes(uplink.backlogBytes),
-                            formatAge(uplink.oldestMessageAgeSeconds), formatRate(uplink.sendRate), uplink.lastError ?? "-",
+                            formatAge(uplink.oldestMessageAgeSeconds), formatRate(uplink.sendRate),
+                            formatAge(uplink.estimatedDrainSeconds), "\(uplink.sentTotal)", "\(uplink.receivedTotal)",
+                            uplink.lastError ?? uplink.lastReceiveError ?? "-",
                         ]
                     }
                 )

@@ -124,6 +124,15 @@ struct UplinkConfigurationTests {
         #expect(uplink.reconnectMaxDelay.milliseconds == 300_000)
     }
 
+    @Test func receiveRulesParse() throws {
+        let configuration = try OutpostConfiguration.parse(
+            yaml: "uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [\"t/#\"]\n    receive:\n      - from: edge/cmd\n        to: commands\n"
+        )
+        let rule = try #require(configuration.uplinks.first?.receive.first)
+        #expect(rule.from == "edge/cmd")
+        #expect(rule.to == "commands")
+    }
+
     @Test(arguments: [
         ("uplinks:\n  - name: a\n    url: mqtt://h\n    forwad: [x]\n", "uplinks[0].forwad"),
         ("uplinks:\n  - name: a\n    url: mqtt://h\n", "uplinks[0].forward"),
@@ -131,7 +140,11 @@ struct UplinkConfigurationTests {
         ("uplinks:\n  - name: a b\n    url: mqtt://h\n    forward: [x]\n", "uplinks[0].name"),
         ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    window: 0\n", "uplinks[0].window"),
         ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n  - name: a\n    url: mqtt://h\n    forward: [y]\n", "uplinks[1].name"),
-        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    receive:\n      - from: c\n        to: d\n", "uplinks[0].receive"),
+        // What a receive rule stores must not be forwarded straight back.
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [\"x/#\"]\n    receive:\n      - from: c\n        to: x/cmd\n", "uplinks[0].receive[0].to"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    receive:\n      - from: c\n        to: \"cmd/#\"\n", "uplinks[0].receive[0].to"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    receive:\n      - from: \"\"\n        to: d\n", "uplinks[0].receive[0].from"),
+        ("uplinks:\n  - name: a\n    url: mqtt://h\n    forward: [x]\n    receive:\n      - from: c\n", "uplinks[0].receive[0].to"),
     ])
     func badUplinkConfigurationNamesTheKey(yaml: String, key: String) {
         do {

@@ -57,6 +57,7 @@ class OutpostNode:
         self.config_path = None
         if config_text is not None:
             self.config_path = data_dir.parent / "outpost.yaml"
+            self.config_path.parent.mkdir(parents=True, exist_ok=True)
             self.config_path.write_text(config_text)
         self.process = None
         self.output = []

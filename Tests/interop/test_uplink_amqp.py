@@ -50,11 +50,12 @@ def produce(node, count, priorities=(1, 4, 9)):
     return sent
 
 
-def receive_all(node, count, timeout=60):
+def receive_all(node, count, timeout=60, address=ADDRESS):
+    """Receives and accepts `count` messages from `address`; returns their bodies in order."""
     bodies = []
     conn = BlockingConnection(node.amqp_url, timeout=timeout)
     try:
-        receiver = conn.create_receiver(ADDRESS, credit=200)
+        receiver = conn.create_receiver(address, credit=200)
         while len(bodies) < count:
             message = receiver.receive(timeout=timeout)
             bodies.append(message.body)

@@ -42,10 +42,10 @@ class Mosquitto:
 class Subscriber:
     """mosquitto_sub on the peer, line-buffered, collecting payloads."""
 
-    def __init__(self, port: int, topic: str):
+    def __init__(self, port: int, topic: str, extra_args=()):
         self.payloads = []
         self.process = subprocess.Popen(
-            ["stdbuf", "-oL", "mosquitto_sub", "-d", "-p", str(port), "-t", topic, "-q", "1", "-v"],
+            ["stdbuf", "-oL", "mosquitto_sub", "-d", "-p", str(port), "-t", topic, "-q", "1", "-v", *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.subscribed = threading.Event()
