@@ -5,8 +5,9 @@
 SWIFT ?= swift
 # System packages the build needs (checked with dpkg, installed with apt-get when missing).
 BUILD_PACKAGES := liblmdb-dev pkg-config
-# And what the tests add: real MQTT clients and broker (uplink peer), Python for the interop suites.
-TEST_PACKAGES := mosquitto mosquitto-clients python3 python3-venv
+# And what the tests add: real MQTT clients, mosquitto and RabbitMQ (uplink peers, started by the
+# tests on free loopback ports), Python for the interop suites.
+TEST_PACKAGES := mosquitto mosquitto-clients rabbitmq-server python3 python3-venv
 RUN_ARGS ?=
 
 .PHONY: run test build deps test-deps bench clean

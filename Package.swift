@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MQTTEngine", targets: ["MQTTEngine"]),
         .library(name: "BrokerTestSupport", targets: ["BrokerTestSupport"]),
         .library(name: "BrokerManagement", targets: ["BrokerManagement"]),
+        .library(name: "MessageSelector", targets: ["MessageSelector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -36,6 +37,7 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "MessageSelector"),
         .target(
             name: "BrokerStore",
             dependencies: [
@@ -187,6 +189,7 @@ let package = Package(
             path: "Tests/CrashWorker"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "BrokerTestSupport"]),
+        .testTarget(name: "MessageSelectorTests", dependencies: ["MessageSelector"]),
         .testTarget(name: "BrokerStoreTests", dependencies: ["BrokerStore", "BrokerTestSupport"]),
         .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTestSupport"]),
         .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "BrokerTestSupport"]),

@@ -16,14 +16,16 @@ from conftest import ROOT, free_port, wait_until
 # Needs Debian's mosquitto, installed by `make test-deps`; when missing the tests fail.
 
 class Mosquitto:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, persistent=False):
         self.directory = directory
         self.port = free_port()
         self.pid = None
+        self.persistent = persistent
 
     def start(self):
+        extra = ["persistent"] if self.persistent else []
         out = subprocess.run(
-            [str(ROOT / "scripts" / "peers" / "mosquitto-start"), str(self.directory), str(self.port)],
+            [str(ROOT / "scripts" / "peers" / "mosquitto-start"), str(self.directory), str(self.port), *extra],
             check=True, capture_output=True, text=True,
         )
         self.pid = int(out.stdout.strip())
