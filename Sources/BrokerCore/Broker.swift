@@ -209,38 +209,56 @@ public final class Broker: @unchecked Sendable {
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         let finish = self.completion(committing: additionalOperations, then: completion)
-        let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[incoming.address]?.routingTypes }
-        let addressRoutingTypes: AddressRecord.RoutingTypes
-        if let knownRoutingTypes {
-            addressRoutingTypes = knownRoutingTypes
-        } else {
-            do {
-                try self.ensureAddress(incoming.address, routingTypes: routingTypes)
-                addressRoutingTypes = routingTypes
-            } catch let error as BrokerError {
-                return finish(.failure(error))
-            } catch {
-                return finish(.failure(BrokerError(.invalidArgument, "\(error)")))
-            }
-        }
-        var queues = self.route(incoming.address)
-        if addressRoutingTypes.contains(.anycast), !queues.contains(where: { $0.routingType == .anycast }) {
-            // An anycast address gets its queue on first use (when auto-create allows).
-            do {
-                queues.append(try self.anycastQueue(for: incoming.address))
-            } catch let error as BrokerError {
-                return finish(.failure(error))
-            } catch {
-                return finish(.failure(BrokerError(.invalidArgument, "\(error)")))
-            }
+        let queues: [Queue]
+        do {
+            queues = try self.queues(forPublishingTo: incoming.address, autoCreateAs: routingTypes)
+        } catch {
+            return finish(.failure(error))
         }
         guard !queues.isEmpty else {
             // A topic nobody subscribes to: accepted and dropped, as every broker does.
             return finish(.success(()))
         }
+        let message = self.storedMessage(for: incoming)
+        self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
+    }
+
+    /// The queues a message published to `address` enters, creating the address (and, for anycast,
+    /// its queue) on first use when auto-create allows. Empty for a topic nobody subscribes to.
+    func queues(forPublishingTo address: String, autoCreateAs routingTypes: AddressRecord.RoutingTypes) throws(BrokerError) -> [Queue] {
+        let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[address]?.routingTypes }
+        let addressRoutingTypes: AddressRecord.RoutingTypes
+        if let knownRoutingTypes {
+            addressRoutingTypes = knownRoutingTypes
+        } else {
+            do {
+                try self.ensureAddress(address, routingTypes: routingTypes)
+            } catch let error as BrokerError {
+                throw error
+            } catch {
+                throw BrokerError(.invalidArgument, "\(error)")
+            }
+            addressRoutingTypes = routingTypes
+        }
+        var queues = self.route(address)
+        if addressRoutingTypes.contains(.anycast), !queues.contains(where: { $0.routingType == .anycast }) {
+            // An anycast address gets its queue on first use (when auto-create allows).
+            do {
+                queues.append(try self.anycastQueue(for: address))
+            } catch let error as BrokerError {
+                throw error
+            } catch {
+                throw BrokerError(.invalidArgument, "\(error)")
+            }
+        }
+        return queues
+    }
+
+    /// The stored form of a message: a new id, the address policy's defaults applied.
+    func storedMessage(for incoming: IncomingMessage) -> StoredMessage {
         let policy = self.configuration.policy(for: incoming.address)
         let now = self.services.clock.now()
-        let message = StoredMessage(
+        return StoredMessage(
             id: self.store.nextMessageID(),
             address: incoming.address,
             priority: incoming.priority ?? policy.defaultPriority,
@@ -250,7 +268,6 @@ public final class Broker: @unchecked Sendable {
             origin: incoming.origin,
             body: incoming.body
         )
-        self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
     }
 
     /// Pairs a completion with `operations` that must commit whether or not the message is stored:

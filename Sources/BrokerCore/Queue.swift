@@ -161,6 +161,21 @@ public final class Queue: @unchecked Sendable {
         self.mutate { event(&$0, now) }
     }
 
+    // MARK: Transactions
+
+    /// See `QueueStateMachine.claimForTransaction`.
+    func claimForTransaction(_ keys: [EntryKey]) -> [QueueEntry]? {
+        self.lock.withLock { self.state.claimForTransaction(keys) }
+    }
+
+    func transactionCommitted() {
+        self.handle { state, now in state.transactionCommitted(now: now) }
+    }
+
+    func returnClaimed(_ entries: [QueueEntry]) {
+        self.handle { state, now in state.returnClaimed(entries, now: now) }
+    }
+
     func credit(of consumer: QueueStateMachine.ConsumerID) -> Int {
         self.lock.withLock { self.state.credit(of: consumer) }
     }

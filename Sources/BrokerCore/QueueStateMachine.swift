@@ -309,6 +309,51 @@ struct QueueStateMachine {
         return actions
     }
 
+    // MARK: Transactions
+
+    /// Takes deliveries in flight out of the queue for a transaction's commit, which removes
+    /// them from the store itself: all of `keys` or, when one is no longer in flight (its
+    /// consumer went away and it was returned), none.
+    mutating func claimForTransaction(_ keys: [EntryKey]) -> [QueueEntry]? {
+        guard keys.allSatisfy({ self.inFlight[$0] != nil }) else { return nil }
+        let entries = keys.compactMap { self.inFlight.removeValue(forKey: $0)?.entry }
+        for entry in entries {
+            self.messageCount -= 1
+            self.byteCount -= entry.size
+            self.acknowledgedTotal += 1
+        }
+        return entries
+    }
+
+    /// The transaction that claimed entries committed: room may have appeared.
+    mutating func transactionCommitted(now: Int64) -> Actions {
+        var actions = Actions()
+        actions.spaceAvailable = !self.isFull
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// The commit of claimed entries failed: they come back as a counted delivery attempt.
+    mutating func returnClaimed(_ entries: [QueueEntry], now: Int64) -> Actions {
+        var actions = Actions()
+        for var entry in entries {
+            self.messageCount += 1
+            self.byteCount += entry.size
+            self.acknowledgedTotal -= 1
+            entry.deliveryCount += 1
+            if entry.deliveryCount >= self.policy.maxDeliveryAttempts {
+                self.deadLetter(entry, actions: &actions)
+                continue
+            }
+            if entry.isStored {
+                actions.storeOperations.append(.setDeliveryCount(entry.key, entry.deliveryCount))
+            }
+            self.ready.insert(entry)
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
     private mutating func requeue(_ key: EntryKey, countAttempt: Bool, actions: inout Actions) {
         guard var entry = self.inFlight.removeValue(forKey: key)?.entry else { return }
         if countAttempt {
