@@ -257,10 +257,19 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         case .checkTargetCapacity(let linkID):
             self.checkTargetCapacity(linkID)
         case .addConsumerCredit(let linkID, let credit):
-            if case .consumer(let link) = self.links[linkID] { link.consumer.addCredit(credit) }
+            switch self.links[linkID] {
+            case .consumer(let link): link.consumer.addCredit(credit)
+            case .browser: self.browse(linkID) { $0.creditAdded(credit) }
+            case .producer, .none: break
+            }
         case .drainConsumer(let linkID):
-            if case .consumer(let link) = self.links[linkID] { link.consumer.drain() }
+            switch self.links[linkID] {
+            case .consumer(let link): link.consumer.drain()
+            case .browser: self.browse(linkID) { $0.drainRequested() }
+            case .producer, .none: break
+            }
         case .settle(let linkID, let key, let settlement):
+            // Browsers are never asked to settle: their deliveries are copies.
             guard case .consumer(let link) = self.links[linkID] else { return }
             switch settlement {
             case .acknowledge: link.consumer.acknowledge(key)
@@ -269,9 +278,16 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             case .reject: link.consumer.reject(key)
             }
         case .returnDeliveries(let linkID, let keys):
-            guard case .consumer(let link) = self.links[linkID] else { return }
-            self.messagesOut -= keys.count
-            for key in keys { link.consumer.release(key, countAttempt: false) }
+            switch self.links[linkID] {
+            case .consumer(let link):
+                self.messagesOut -= keys.count
+                for key in keys { link.consumer.release(key, countAttempt: false) }
+            case .browser:
+                self.messagesOut -= keys.count
+                self.browse(linkID) { $0.deliveriesReturned(keys) }
+            case .producer, .none:
+                break
+            }
         case .releaseLink(let linkID, let closed):
             self.releaseLink(linkID, closed: closed)
         case .closeConnection:
@@ -323,12 +339,11 @@ final class AMQPChannelHandler: ChannelInboundHandler {
                 let (producer, node) = try self.resolver.resolveProducer(address: address, capabilities: capabilities)
                 self.links[linkID] = .producer(producer)
                 result = .success(node)
+            case .consumer(let consumerRequest) where consumerRequest.distributionMode == .copy:
+                let (queue, node) = try self.resolver.resolveBrowsedQueue(consumerRequest)
+                self.links[linkID] = .browser(AMQPLinkResources.BrowserLink(queue: queue))
+                result = .success(node)
             case .consumer(let consumerRequest):
-                if consumerRequest.distributionMode == .copy {
-                    throw AMQPMessageMapping.MappingError(
-                        error: AMQPError(condition: .notImplemented, description: "browsing (distribution-mode copy) is not supported yet")
-                    )
-                }
                 let (queue, lifetime, node) = try self.resolver.resolveConsumer(
                     consumerRequest,
                     linkName: request.linkName,
@@ -398,7 +413,17 @@ final class AMQPChannelHandler: ChannelInboundHandler {
 
     private func releaseLink(_ linkID: AMQPLinkID, closed: Bool) {
         guard let resources = self.links.removeValue(forKey: linkID) else { return }
-        guard case .consumer(let link) = resources else { return }
+        let link: AMQPLinkResources.ConsumerLink
+        switch resources {
+        case .producer:
+            return
+        case .browser(let browser):
+            // A read still in flight finds no link when it completes and is dropped.
+            browser.pollTimer?.cancel()
+            return
+        case .consumer(let consumer):
+            link = consumer
+        }
         link.consumer.close()
         switch link.lifetime {
         case .permanent:
@@ -408,6 +433,54 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         case .durableSubscription:
             if closed { try? self.broker.deleteQueue(named: link.queue.name) }
         }
+    }
+
+    // MARK: Browsing
+
+    /// How often a browser that has seen the whole queue and still has credit looks for new messages.
+    static let browsePollInterval = TimeAmount.milliseconds(200)
+
+    /// Runs one event of a browsing link's cursor and performs its actions.
+    private func browse(_ linkID: AMQPLinkID, _ event: (inout AMQPBrowserStateMachine) -> [AMQPBrowserStateMachine.Action]) {
+        guard case .browser(var link) = self.links[linkID], let handler = self.loopBound else { return }
+        let actions = event(&link.cursor)
+        for action in actions {
+            switch action {
+            case .readPage(let after, let limit):
+                let queue = link.queue
+                // Pages come from the store: read them off the event loop.
+                NIOThreadPool.singleton.runIfActive(eventLoop: handler.eventLoop) {
+                    try queue.browse(limit: limit, after: after)
+                }.whenComplete { result in
+                    handler.value.browsePageRead(linkID, result, limit: limit)
+                }
+            case .deliver(let deliveries):
+                // Queued like a queue's deliveries, so the machine is never re-entered mid-action.
+                handler.eventLoop.execute { handler.value.deliveriesArrived(linkID, deliveries) }
+            case .reportDrained:
+                handler.eventLoop.execute { handler.value.drainCompleted(linkID) }
+            case .schedulePoll:
+                link.pollTimer = handler.eventLoop.scheduleTask(in: Self.browsePollInterval) {
+                    handler.value.browsePollTimerFired(linkID)
+                }
+            }
+        }
+        self.links[linkID] = .browser(link)
+    }
+
+    private func browsePageRead(_ linkID: AMQPLinkID, _ result: Result<[Delivery], any Error>, limit: Int) {
+        switch result {
+        case .success(let page):
+            let now = self.broker.clock.now()
+            self.browse(linkID) { $0.pageRead(page, limit: limit, now: now) }
+        case .failure(let error):
+            self.logger.debug("amqp browse read failed", metadata: [AMQPLogKey.link: "\(linkID)", AMQPLogKey.error: "\(error)"])
+            self.browse(linkID) { $0.pageReadFailed() }
+        }
+    }
+
+    private func browsePollTimerFired(_ linkID: AMQPLinkID) {
+        self.browse(linkID) { $0.pollTimerFired() }
     }
 
     // MARK: Writing

@@ -170,12 +170,14 @@ public struct AMQPClientConnectionStateMachine: Sendable {
                 return actions
             case .close(let close):
                 return self.peerClosed(close)
-            default:
+            case .open, .attach, .flow, .transfer, .disposition, .detach, .end:
                 return self.unexpected(frame)
             }
         case (.open, .frame(let frame)), (.closing, .frame(let frame)):
             return self.frameReceived(frame)
-        default:
+        // Whatever else a state meets is out of order (each state's expected units are above).
+        case (.initial, _), (.awaitingSASLHeader, _), (.awaitingMechanisms, _), (.awaitingOutcome, _),
+            (.awaitingAMQPHeader, _), (.awaitingOpen, _), (.awaitingBegin, _), (.open, _), (.closing, _):
             return self.fail("unexpected \(unit) from the AMQP peer")
         }
     }
@@ -197,7 +199,8 @@ public struct AMQPClientConnectionStateMachine: Sendable {
         case .closing:
             self.state = .closed
             return [.closed("connection closed")]
-        default:
+        case .initial, .awaitingSASLHeader, .awaitingMechanisms, .awaitingOutcome, .awaitingAMQPHeader, .awaitingOpen,
+            .awaitingBegin, .open:
             self.state = .closed
             return [.closed("connection to the AMQP peer lost")]
         }
@@ -211,7 +214,8 @@ public struct AMQPClientConnectionStateMachine: Sendable {
         case .awaitingOpen, .awaitingBegin, .open:
             self.state = .closing
             return [.write(.frame(AMQPFrame(channel: 0, performative: .close(AMQPClose()))))]
-        default:
+        case .initial, .awaitingSASLHeader, .awaitingMechanisms, .awaitingOutcome, .awaitingAMQPHeader:
+            // Before open there is no close frame to send.
             self.state = .closed
             return [.closed("connection closed")]
         }
@@ -225,7 +229,8 @@ public struct AMQPClientConnectionStateMachine: Sendable {
         switch self.state {
         case .closing, .closed:
             return [.outcome(tag: tag, state: .released)]
-        default:
+        case .initial, .awaitingSASLHeader, .awaitingMechanisms, .awaitingOutcome, .awaitingAMQPHeader, .awaitingOpen,
+            .awaitingBegin, .open:
             break
         }
         var actions: [Action] = []

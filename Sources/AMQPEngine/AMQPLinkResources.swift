@@ -1,5 +1,6 @@
 import BrokerCore
 import BrokerStore
+import NIOCore
 
 /// What the handler holds in the broker for one link.
 enum AMQPLinkResources {
@@ -7,6 +8,8 @@ enum AMQPLinkResources {
     case producer(Producer)
     /// A consumer link: its consumer and what happens to the queue when the link goes.
     case consumer(ConsumerLink)
+    /// A browsing link (distribution-mode copy): no consumer, a cursor over the queue.
+    case browser(BrowserLink)
 
     struct Producer {
         /// nil: the anonymous relay (each message's `to`).
@@ -18,6 +21,13 @@ enum AMQPLinkResources {
         var consumer: Consumer
         var queue: Queue
         var lifetime: QueueLifetime
+    }
+
+    struct BrowserLink {
+        var queue: Queue
+        var cursor = AMQPBrowserStateMachine()
+        /// The next look for later arrivals; cancelled with the link.
+        var pollTimer: Scheduled<Void>?
     }
 
     enum QueueLifetime {

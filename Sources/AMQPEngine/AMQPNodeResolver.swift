@@ -42,10 +42,7 @@ struct AMQPNodeResolver {
             return (queue, .deleteWithLink, AMQPResolvedNode(address: name))
         }
         let address = request.address ?? ""
-        let wantsTopic =
-            request.capabilities.contains(Self.topicCapability)
-            || (!request.capabilities.contains(Self.queueCapability) && self.routingTypes(of: address) == .multicast)
-        if wantsTopic {
+        if self.wantsTopic(request, address: address) {
             if request.isDurable {
                 let queue = try self.broker.subscribe(queueName: "\(containerID).\(linkName)", filter: address, isDurable: true)
                 return (queue, .durableSubscription, AMQPResolvedNode(address: address))
@@ -56,6 +53,34 @@ struct AMQPNodeResolver {
         }
         let queue = try self.broker.anycastQueue(for: address)
         return (queue, .permanent, AMQPResolvedNode(address: address))
+    }
+
+    /// Resolves the source of a browsing link (distribution-mode copy) to the anycast queue it reads,
+    /// created as for a consumer when auto-create allows. A topic is refused: a multicast address
+    /// keeps no messages of its own (each subscriber's queue does), so there is nothing to browse.
+    func resolveBrowsedQueue(_ request: AMQPLinkRequest.Consumer) throws -> (Queue, AMQPResolvedNode) {
+        guard !request.isDynamic, let address = request.address else {
+            throw AMQPMessageMapping.MappingError(
+                error: AMQPError(condition: .notImplemented, description: "browsing a dynamic source: a new temporary queue has nothing to browse")
+            )
+        }
+        if self.wantsTopic(request, address: address) {
+            throw AMQPMessageMapping.MappingError(
+                error: AMQPError(
+                    condition: .notImplemented,
+                    description: "browsing topic '\(address)': a multicast address keeps no backlog of its own, only each subscriber's queue does"
+                )
+            )
+        }
+        let queue = try self.broker.anycastQueue(for: address)
+        return (queue, AMQPResolvedNode(address: address))
+    }
+
+    /// `topic` asks for a subscription; so does an address that exists as multicast only, unless the
+    /// link insists on `queue`.
+    private func wantsTopic(_ request: AMQPLinkRequest.Consumer, address: String) -> Bool {
+        request.capabilities.contains(Self.topicCapability)
+            || (!request.capabilities.contains(Self.queueCapability) && self.routingTypes(of: address) == .multicast)
     }
 
     private func routingTypes(of address: String) -> AddressRecord.RoutingTypes? {

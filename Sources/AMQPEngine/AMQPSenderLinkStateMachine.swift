@@ -15,8 +15,12 @@ struct AMQPSenderLinkStateMachine {
     let id: AMQPLinkID
     let name: String
     let handle: UInt32
-    /// The peer asked for pre-settled deliveries (snd-settle-mode settled): at most once.
+    /// Deliveries go out settled: the peer asked for at most once (snd-settle-mode settled), or the
+    /// link browses and the peer allows settled deliveries.
     let sendsSettled: Bool
+    /// The link browses (source distribution-mode copy): its deliveries are copies, and the peer's
+    /// outcomes for them change nothing in the queue.
+    let isBrowsing: Bool
     var state: State = .resolving
     var deliveryCount: UInt32 = 0
     var linkCredit: UInt32 = 0
@@ -24,12 +28,21 @@ struct AMQPSenderLinkStateMachine {
     var isDraining = false
     var nextDeliveryTag: UInt64 = 0
 
-    init(id: AMQPLinkID, name: String, handle: UInt32, sendsSettled: Bool) {
+    init(id: AMQPLinkID, name: String, handle: UInt32, peerSettleMode: AMQPSenderSettleMode, isBrowsing: Bool = false) {
         self.id = id
         self.name = name
         self.handle = handle
-        self.sendsSettled = sendsSettled
+        self.isBrowsing = isBrowsing
+        switch peerSettleMode {
+        case .settled: self.sendsSettled = true
+        // A browser's copies need no outcome, so they go settled whenever the peer allows it.
+        case .mixed: self.sendsSettled = isBrowsing
+        case .unsettled: self.sendsSettled = false
+        }
     }
+
+    /// The snd-settle-mode the broker answers with in its attach.
+    var settleMode: AMQPSenderSettleMode { self.sendsSettled ? .settled : .unsettled }
 
     /// The peer's flow: link-credit is relative to its view of the delivery-count (part 2.6.7).
     /// Returns the change of credit to pass to the consumer.

@@ -42,6 +42,8 @@ struct AMQPSessionStateMachine {
         var handle: UInt32
         var link: AMQPLinkID
         var key: EntryKey
+        /// A browser's copy: its outcome settles it and leaves the queue as it is.
+        var isBrowsed: Bool
     }
 
     /// The session window of incoming transfers the broker announces: effectively unbounded, since
@@ -113,7 +115,8 @@ struct AMQPSessionStateMachine {
                 id: linkID,
                 name: attach.name,
                 handle: attach.handle,
-                sendsSettled: attach.senderSettleMode == .settled
+                peerSettleMode: attach.senderSettleMode,
+                isBrowsing: attach.source?.distributionMode == .copy
             )
             self.links[attach.handle] = LinkSlot(link: .sender(sender), peerAttach: attach)
             guard let source = attach.source else {
@@ -194,7 +197,7 @@ struct AMQPSessionStateMachine {
                 name: attach.name,
                 handle: handle,
                 role: .sender,
-                senderSettleMode: link.sendsSettled ? .settled : .unsettled,
+                senderSettleMode: link.settleMode,
                 receiverSettleMode: .first,
                 source: source,
                 target: attach.target,
@@ -419,10 +422,10 @@ struct AMQPSessionStateMachine {
             self.nextDeliveryID &+= 1
             var tag = ByteBuffer()
             tag.writeInteger(link.makeDeliveryTag())
-            if link.sendsSettled {
+            if !link.sendsSettled {
+                self.unsettled[deliveryID] = UnsettledDelivery(handle: handle, link: linkID, key: delivery.key, isBrowsed: link.isBrowsing)
+            } else if !link.isBrowsing {
                 actions.append(.settle(linkID, delivery.key, .acknowledge))
-            } else {
-                self.unsettled[deliveryID] = UnsettledDelivery(handle: handle, link: linkID, key: delivery.key)
             }
             let message = AMQPMessageMapping.outgoingMessage(for: delivery)
             self.enqueueTransferFrames(
@@ -521,7 +524,9 @@ struct AMQPSessionStateMachine {
             }
             guard let settlement else { continue }
             self.unsettled[id] = nil
-            actions.append(.settle(delivery.link, delivery.key, settlement))
+            if !delivery.isBrowsed {
+                actions.append(.settle(delivery.link, delivery.key, settlement))
+            }
             if !disposition.settled {
                 actions.append(
                     .sendDisposition(channel: self.channel, role: .sender, deliveryID: id, settled: true, state: disposition.state)
