@@ -31,6 +31,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     private var flushScheduled = false
     private var context: ChannelHandlerContext?
     private var links: [AMQPLinkID: AMQPLinkResources] = [:]
+    private var transactions = AMQPTransactionRegistry()
     private let broker: Broker
     private let resolver: AMQPNodeResolver
     private let connections: ConnectionRegistry
@@ -252,8 +253,29 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             self.connectionOpened(containerID: containerID, username: username, maximumFrameSize: maximumFrameSize, heartbeatInterval: heartbeatInterval, idleTimeout: idleTimeout)
         case .resolveLink(let linkID, let request):
             self.resolve(linkID, request)
-        case .publish(let linkID, let deliveryID, let settled, let message):
-            self.publish(linkID, deliveryID: deliveryID, settled: settled, message: message)
+        case .publish(let linkID, let deliveryID, let settled, let message, let transactionID):
+            if let transactionID {
+                self.stagePublish(linkID, deliveryID: deliveryID, settled: settled, message: message, transactionID: transactionID)
+            } else {
+                self.publish(linkID, deliveryID: deliveryID, settled: settled, message: message)
+            }
+        case .declareTransaction(let linkID, let channel, let deliveryID, let settled):
+            let id = self.transactions.declare(self.broker.makeTransaction(), channel: channel)
+            self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(()), acceptedState: .declared(AMQPDeclared(transactionID: id))))
+        case .dischargeTransaction(let linkID, let deliveryID, let settled, let transactionID, let fail):
+            self.discharge(linkID, deliveryID: deliveryID, settled: settled, transactionID: transactionID, fail: fail)
+        case .settleInTransaction(let linkID, let key, let settlement, let transactionID):
+            guard case .consumer(let link) = self.links[linkID] else { return }
+            guard let transaction = self.transactions.transaction(transactionID) else {
+                // Nothing to stage it in: the delivery stays with the consumer until the link ends.
+                self.logger.notice("amqp disposition names an unknown transaction", metadata: ["outpost.link": "\(linkID)"])
+                return
+            }
+            transaction.stageSettlement(Self.transactionSettlement(settlement), of: key, by: link.consumer)
+        case .rollbackTransactions(let channel):
+            for transaction in self.transactions.removeAll(declaredOn: channel) {
+                self.broker.rollback(transaction)
+            }
         case .checkTargetCapacity(let linkID):
             self.checkTargetCapacity(linkID)
         case .addConsumerCredit(let linkID, let credit):
@@ -390,6 +412,55 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
             handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, mapped) }
+        }
+    }
+
+    // MARK: Transactions
+
+    /// A message sent inside a transaction: staged, visible only when the transaction commits.
+    private func stagePublish(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer, transactionID: ByteBuffer) {
+        guard case .producer(let producer) = self.links[linkID] else { return }
+        self.messagesIn += 1
+        guard let transaction = self.transactions.transaction(transactionID) else {
+            let error = AMQPError(condition: .transactionUnknownID, description: "no open transaction with this txn-id")
+            return self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(error)))
+        }
+        do {
+            let incoming = try AMQPMessageMapping.incomingMessage(payload: message, linkAddress: producer.address, now: self.broker.clock.now())
+            transaction.stagePublish(incoming, autoCreateAs: producer.autoCreateAs)
+        } catch {
+            let amqpError = AMQPErrorMapping.amqpError(for: error)
+            return self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError)))
+        }
+        let staged = AMQPDeliveryState.transactional(AMQPTransactionalState(transactionID: transactionID, outcome: .accepted))
+        self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(()), acceptedState: staged))
+    }
+
+    /// Commits or rolls back; the coordinator's disposition waits for the durable commit.
+    private func discharge(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, transactionID: ByteBuffer, fail: Bool) {
+        guard let transaction = self.transactions.discharge(transactionID) else {
+            let error = AMQPError(condition: .transactionUnknownID, description: "no open transaction with this txn-id")
+            return self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(error)))
+        }
+        guard !fail else {
+            self.broker.rollback(transaction)
+            return self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(())))
+        }
+        guard let handler = self.loopBound else { return self.broker.rollback(transaction) }
+        self.broker.commit(transaction) { result in
+            let mapped = result.mapError { error in
+                AMQPError(condition: .transactionRollback, description: "the transaction was rolled back: \(error.detail)")
+            }
+            handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, mapped) }
+        }
+    }
+
+    private static func transactionSettlement(_ settlement: AMQPSettlement) -> BrokerTransaction.Settlement {
+        switch settlement {
+        case .acknowledge: .acknowledge
+        case .releaseUncounted: .release(countAttempt: false)
+        case .releaseCounted: .release(countAttempt: true)
+        case .reject: .reject
         }
     }
 

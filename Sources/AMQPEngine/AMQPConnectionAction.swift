@@ -18,7 +18,13 @@ public enum AMQPConnectionAction: Sendable {
     /// Resolve an attach against the broker and report with `linkResolved`.
     case resolveLink(AMQPLinkID, AMQPLinkRequest)
     /// Store and route a complete message and report with `publishCompleted` (also for settled ones).
-    case publish(AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer)
+    /// With a transaction id the message is staged in that transaction instead.
+    case publish(AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer, transactionID: ByteBuffer?)
+    /// A coordinator link asked for a transaction: start one (scoped to the session on `channel`)
+    /// and report its id with `publishCompleted(..., acceptedState: .declared)`.
+    case declareTransaction(AMQPLinkID, channel: UInt16, deliveryID: UInt32, settled: Bool)
+    /// Commit (`fail` false) or roll back a transaction and report with `publishCompleted`.
+    case dischargeTransaction(AMQPLinkID, deliveryID: UInt32, settled: Bool, transactionID: ByteBuffer, fail: Bool)
     /// Check whether a blocking target has room and report with `targetCapacityChecked`.
     case checkTargetCapacity(AMQPLinkID)
     /// Add (or, negative, take away) consumer credit.
@@ -26,6 +32,10 @@ public enum AMQPConnectionAction: Sendable {
     /// Deliver what is ready, then report the unused credit with `drainCompleted`.
     case drainConsumer(AMQPLinkID)
     case settle(AMQPLinkID, EntryKey, AMQPSettlement)
+    /// A settlement the peer made inside a transaction: it takes effect when the transaction commits.
+    case settleInTransaction(AMQPLinkID, EntryKey, AMQPSettlement, transactionID: ByteBuffer)
+    /// The session on `channel` ended: roll back the transactions it declared and left open.
+    case rollbackTransactions(channel: UInt16)
     /// Deliveries that arrived beyond the link's credit: give them back, uncounted.
     case returnDeliveries(AMQPLinkID, [EntryKey])
     /// The link is gone: close its consumer (unsettled deliveries come back counted) and remove what

@@ -356,9 +356,12 @@ public struct AMQPConnectionStateMachine {
         _ linkID: AMQPLinkID,
         deliveryID: UInt32,
         settled: Bool,
-        _ result: Result<Void, AMQPError>
+        _ result: Result<Void, AMQPError>,
+        acceptedState: AMQPDeliveryState = .accepted
     ) -> [AMQPConnectionAction] {
-        self.withLink(linkID) { session, _ in session.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result) }
+        self.withLink(linkID) { session, _ in
+            session.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result, acceptedState: acceptedState)
+        }
     }
 
     public mutating func targetHasCapacity(_ linkID: AMQPLinkID) -> [AMQPConnectionAction] {

@@ -17,12 +17,14 @@ struct AMQPReceiverLinkStateMachine {
         var deliveryID: UInt32
         var settled: Bool
         var payload: ByteBuffer
+        /// Set when the first transfer carries a transactional-state.
+        var transactionID: ByteBuffer?
     }
 
     /// What a completed transfer means for the handler.
     enum TransferOutcome {
         case none
-        case publish(deliveryID: UInt32, settled: Bool, message: ByteBuffer)
+        case publish(deliveryID: UInt32, settled: Bool, message: ByteBuffer, transactionID: ByteBuffer?)
         case tooLarge(size: Int)
         case missingDeliveryID
     }
@@ -35,6 +37,8 @@ struct AMQPReceiverLinkStateMachine {
     /// against it, so a slow store pushes back on the producer.
     let creditWindow: UInt32
     var state: State = .resolving
+    /// A link to the transaction coordinator: its messages are declares and discharges.
+    var isCoordinator = false
     /// Counts deliveries the peer completed (the sender's delivery-count as the receiver tracks it).
     var deliveryCount: UInt32
     var linkCredit: UInt32 = 0
@@ -73,7 +77,9 @@ struct AMQPReceiverLinkStateMachine {
         } else {
             guard let deliveryID = transfer.deliveryID else { return .missingDeliveryID }
             guard payload.readableBytes <= self.maximumMessageSize else { return .tooLarge(size: payload.readableBytes) }
-            delivery = PartialDelivery(deliveryID: deliveryID, settled: transfer.settled ?? false, payload: payload)
+            var transactionID: ByteBuffer?
+            if case .transactional(let state) = transfer.state { transactionID = state.transactionID }
+            delivery = PartialDelivery(deliveryID: deliveryID, settled: transfer.settled ?? false, payload: payload, transactionID: transactionID)
         }
         if transfer.more {
             if self.partial == nil {
@@ -90,7 +96,7 @@ struct AMQPReceiverLinkStateMachine {
         self.deliveryCount &+= 1
         self.linkCredit = self.linkCredit > 0 ? self.linkCredit - 1 : 0
         self.publishesInFlight += 1
-        return .publish(deliveryID: delivery.deliveryID, settled: delivery.settled, message: delivery.payload)
+        return .publish(deliveryID: delivery.deliveryID, settled: delivery.settled, message: delivery.payload, transactionID: delivery.transactionID)
     }
 
     mutating func publishCompleted() {

@@ -103,8 +103,8 @@ struct AMQPSessionStateMachine {
             )
             self.links[attach.handle] = LinkSlot(link: .receiver(receiver), peerAttach: attach)
             switch attach.target {
-            case .coordinator:
-                return self.refuse(handle: attach.handle, AMQPError(condition: .notImplemented, description: "transactions are not supported"))
+            case .coordinator(let coordinator):
+                return self.coordinatorAttached(handle: attach.handle, linkID: linkID, capabilities: coordinator.capabilities + attach.desiredCapabilities)
             case .target(let target):
                 request = .producer(address: target.address, capabilities: target.capabilities)
             case .none:
@@ -136,6 +136,22 @@ struct AMQPSessionStateMachine {
             )
         }
         return [.resolveLink(linkID, AMQPLinkRequest(linkName: attach.name, containerID: context.peerContainerID, kind: request))]
+    }
+
+    /// A link to the transaction coordinator: only local transactions are offered.
+    private mutating func coordinatorAttached(handle: UInt32, linkID: AMQPLinkID, capabilities: [String]) -> [AMQPConnectionAction] {
+        let unsupported = capabilities.filter { AMQPTransactionControl.unsupportedCapabilities.contains($0) }
+        guard unsupported.isEmpty else {
+            return self.refuse(
+                handle: handle,
+                AMQPError(condition: .notImplemented, description: "only local transactions are supported, not \(unsupported.joined(separator: ", "))")
+            )
+        }
+        guard var slot = self.links[handle], case .receiver(var link) = slot.link else { return [] }
+        link.isCoordinator = true
+        slot.link = .receiver(link)
+        self.links[handle] = slot
+        return self.linkResolved(linkID, .success(AMQPResolvedNode(address: nil)))
     }
 
     /// Answers an attach that cannot be honoured: an attach with no terminus, then a closing detach.
@@ -253,6 +269,11 @@ struct AMQPSessionStateMachine {
     /// The session ends (peer's end, or the connection went away): every link is released.
     mutating func ended() -> [AMQPConnectionAction] {
         var actions: [AMQPConnectionAction] = []
+        let hadCoordinator = self.links.values.contains { slot in
+            if case .receiver(let link) = slot.link { return link.isCoordinator }
+            return false
+        }
+        if hadCoordinator { actions.append(.rollbackTransactions(channel: self.channel)) }
         for (_, slot) in self.links.sorted(by: { $0.key < $1.key }) where !slot.detachSent {
             actions.append(.releaseLink(slot.link.id, closed: false))
         }
@@ -365,8 +386,11 @@ struct AMQPSessionStateMachine {
         switch outcome {
         case .none:
             return []
-        case .publish(let deliveryID, let settled, let message):
-            return [.publish(link.id, deliveryID: deliveryID, settled: settled, message: message)]
+        case .publish(let deliveryID, let settled, let message, let transactionID):
+            guard link.isCoordinator else {
+                return [.publish(link.id, deliveryID: deliveryID, settled: settled, message: message, transactionID: transactionID)]
+            }
+            return self.coordinatorMessageReceived(link.id, deliveryID: deliveryID, settled: settled, message: message)
         case .tooLarge(let size):
             return self.detachForError(
                 handle: transfer.handle,
@@ -377,11 +401,33 @@ struct AMQPSessionStateMachine {
         }
     }
 
+    /// A declare or a discharge for the coordinator (part 4.3).
+    private mutating func coordinatorMessageReceived(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer) -> [AMQPConnectionAction] {
+        let control: AMQPTransactionControl
+        do {
+            control = try AMQPTransactionControl(message: message)
+        } catch {
+            return self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(error))
+        }
+        switch control {
+        case .declare(isDistributed: true):
+            let error = AMQPError(condition: .notImplemented, description: "distributed transactions (a declare with a global-id) are not supported")
+            return self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(error))
+        case .declare(isDistributed: false):
+            return [.declareTransaction(linkID, channel: self.channel, deliveryID: deliveryID, settled: settled)]
+        case .discharge(let transactionID, let fail):
+            return [.dischargeTransaction(linkID, deliveryID: deliveryID, settled: settled, transactionID: transactionID, fail: fail)]
+        }
+    }
+
+    /// A publish (or a coordinator request) completed. `acceptedState` is what success is reported
+    /// as: `accepted`, `declared` for a declare, transactional-state for a staged message.
     mutating func publishCompleted(
         _ linkID: AMQPLinkID,
         deliveryID: UInt32,
         settled: Bool,
-        _ result: Result<Void, AMQPError>
+        _ result: Result<Void, AMQPError>,
+        acceptedState: AMQPDeliveryState = .accepted
     ) -> [AMQPConnectionAction] {
         guard let handle = self.handle(of: linkID), var slot = self.links[handle], case .receiver(var link) = slot.link else { return [] }
         link.publishCompleted()
@@ -389,7 +435,7 @@ struct AMQPSessionStateMachine {
         if !settled {
             let state: AMQPDeliveryState
             switch result {
-            case .success: state = .accepted
+            case .success: state = acceptedState
             case .failure(let error): state = .rejected(AMQPRejected(error: error))
             }
             actions.append(.sendDisposition(channel: self.channel, role: .receiver, deliveryID: deliveryID, settled: true, state: state))
@@ -509,11 +555,18 @@ struct AMQPSessionStateMachine {
         } else {
             ids = self.unsettled.keys.filter { $0 &- first <= span }.sorted { ($0 &- first) < ($1 &- first) }
         }
+        // Inside a transaction the outcome is wrapped in a transactional-state (part 4.4.2).
+        var outcome = disposition.state
+        var transactionID: ByteBuffer?
+        if case .transactional(let transactional) = disposition.state {
+            outcome = transactional.outcome
+            transactionID = transactional.transactionID
+        }
         var actions: [AMQPConnectionAction] = []
         for id in ids {
             guard let delivery = self.unsettled[id] else { continue }
             let settlement: AMQPSettlement?
-            switch disposition.state {
+            switch outcome {
             case .accepted: settlement = .acknowledge
             case .released: settlement = .releaseUncounted
             case .modified(let modified): settlement = modified.deliveryFailed ? .releaseCounted : .releaseUncounted
@@ -525,7 +578,11 @@ struct AMQPSessionStateMachine {
             guard let settlement else { continue }
             self.unsettled[id] = nil
             if !delivery.isBrowsed {
-                actions.append(.settle(delivery.link, delivery.key, settlement))
+                if let transactionID {
+                    actions.append(.settleInTransaction(delivery.link, delivery.key, settlement, transactionID: transactionID))
+                } else {
+                    actions.append(.settle(delivery.link, delivery.key, settlement))
+                }
             }
             if !disposition.settled {
                 actions.append(

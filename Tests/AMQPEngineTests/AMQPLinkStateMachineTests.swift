@@ -69,7 +69,7 @@ import Testing
     @Test func durableTransferIsAcceptedOnlyAfterCompletion() {
         var machine = openedMachine()
         self.producer(&machine)
-        #expect(machine.frameReceived(self.transfer(0, id: 0, "hello")) == [.publish(self.link0, deliveryID: 0, settled: false, message: ByteBuffer(string: "hello"))])
+        #expect(machine.frameReceived(self.transfer(0, id: 0, "hello")) == [.publish(self.link0, deliveryID: 0, settled: false, message: ByteBuffer(string: "hello"), transactionID: nil)])
         #expect(machine.publishCompleted(self.link0, deliveryID: 0, settled: false, .success(())) == [
             .sendDisposition(channel: 0, role: .receiver, deliveryID: 0, settled: true, state: .accepted)
         ])
@@ -97,10 +97,10 @@ import Testing
         self.producer(&machine)
         #expect(machine.frameReceived(self.transfer(0, id: 0, more: true, "hel")) == [])
         #expect(machine.frameReceived(self.transfer(0, id: nil, more: true, "lo ")) == [])
-        #expect(machine.frameReceived(self.transfer(0, id: nil, "world")) == [.publish(self.link0, deliveryID: 0, settled: false, message: ByteBuffer(string: "hello world"))])
+        #expect(machine.frameReceived(self.transfer(0, id: nil, "world")) == [.publish(self.link0, deliveryID: 0, settled: false, message: ByteBuffer(string: "hello world"), transactionID: nil)])
         #expect(machine.frameReceived(self.transfer(0, id: 1, more: true, "partial")) == [])
         #expect(machine.frameReceived(self.transfer(0, id: nil, aborted: true, "")) == [])
-        #expect(machine.frameReceived(self.transfer(0, id: 2, "next")) == [.publish(self.link0, deliveryID: 2, settled: false, message: ByteBuffer(string: "next"))])
+        #expect(machine.frameReceived(self.transfer(0, id: 2, "next")) == [.publish(self.link0, deliveryID: 2, settled: false, message: ByteBuffer(string: "next"), transactionID: nil)])
     }
 
     @Test func oversizedMessageDetachesTheLink() {

@@ -36,4 +36,8 @@ public struct AMQPErrorCondition: RawRepresentable, Hashable, Sendable, Expressi
     public static let linkMessageSizeExceeded: Self = "amqp:link:message-size-exceeded"
     public static let linkRedirect: Self = "amqp:link:redirect"
     public static let linkStolen: Self = "amqp:link:stolen"
+    /// Transactions (part 4.5.4): the id is not known, the transaction was rolled back, it timed out.
+    public static let transactionUnknownID: Self = "amqp:transaction:unknown-id"
+    public static let transactionRollback: Self = "amqp:transaction:rollback"
+    public static let transactionTimeout: Self = "amqp:transaction:timeout"
 }
