@@ -80,7 +80,7 @@ public final class AMQPDuplicateFilter: Sendable {
     /// The duplicate-detection id of an encoded AMQP message, if it carries one (string value).
     public static func duplicateID(in message: ByteBuffer) -> String? {
         // Cheap pre-check for small messages: most do not carry the property.
-        if message.readableBytes <= 64 * 1024, message.readableBytesView.firstRange(of: Self.propertyBytes) == nil { return nil }
+        if message.readableBytes <= 64 * 1024, !Self.contains(Self.propertyBytes, in: message) { return nil }
         guard let parsed = try? AMQPEncodedMessage(parsing: message),
             case .string(let id)? = try? parsed.decodeApplicationProperties()?[string: Self.property],
             !id.isEmpty
@@ -89,6 +89,28 @@ public final class AMQPDuplicateFilter: Sendable {
     }
 
     private static let propertyBytes = Array(property.utf8)
+
+    /// Whether `needle` occurs in the readable bytes. A plain loop over raw bytes: the generic
+    /// `firstRange(of:)` on a ByteBufferView went through unspecialised generic code and runtime
+    /// metadata lookups, which made it the most expensive step of every AMQP publish.
+    static func contains(_ needle: [UInt8], in buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let first = pattern.first, pattern.count <= haystack.count else { return pattern.isEmpty }
+                var index = 0
+                let lastStart = haystack.count - pattern.count
+                while index <= lastStart {
+                    if haystack[index] == first {
+                        var offset = 1
+                        while offset < pattern.count, haystack[index + offset] == pattern[offset] { offset += 1 }
+                        if offset == pattern.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
 
     /// Checks `id` and, when new, reserves it (so a concurrent copy is a duplicate too).
     public func admit(_ id: String) -> Verdict {

@@ -50,3 +50,18 @@ import Testing
         #expect(AMQPDuplicateFilter.duplicateID(in: plain) == nil)
     }
 }
+
+@Suite struct AMQPDuplicateFilterByteSearchTests {
+    @Test func findsThePropertyNameAnywhereAndOnlyWhenWhole() {
+        let needle = Array("_AMQ_DUPL_ID".utf8)
+        #expect(AMQPDuplicateFilter.contains(needle, in: ByteBuffer(string: "_AMQ_DUPL_ID")))
+        #expect(AMQPDuplicateFilter.contains(needle, in: ByteBuffer(string: "xx_AMQ_DUPL_IDyy")))
+        #expect(AMQPDuplicateFilter.contains(needle, in: ByteBuffer(string: "__AMQ_DUPL_I_AMQ_DUPL_ID")))
+        #expect(!AMQPDuplicateFilter.contains(needle, in: ByteBuffer(string: "_AMQ_DUPL_I")))
+        #expect(!AMQPDuplicateFilter.contains(needle, in: ByteBuffer(string: "_AMQ_DUPL_Id and more")))
+        #expect(!AMQPDuplicateFilter.contains(needle, in: ByteBuffer()))
+        var sliced = ByteBuffer(string: "_AMQ_DUPL_ID tail")
+        sliced.moveReaderIndex(forwardBy: 1)
+        #expect(!AMQPDuplicateFilter.contains(needle, in: sliced))
+    }
+}
