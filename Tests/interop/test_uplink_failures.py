@@ -67,15 +67,17 @@ def test_100000_messages_made_while_the_peer_is_down_arrive_in_priority_then_fif
 def test_twenty_cuts_of_an_outpost_peer_during_a_drain_lose_and_duplicate_nothing(broker_factory):
     cloud = broker_factory(name="cloud")
     cloud.stop()
-    # A bandwidth cap makes the drain last long enough for twenty cuts.
-    edge = broker_factory(config_text=edge_config(f"amqp://127.0.0.1:{cloud.amqp_port}", bandwidth_limit=400_000), name="edge")
-    count = 20_000
+    # A bandwidth cap makes the drain outlast twenty cuts: 50,000 messages at 50 KB/s drain in
+    # about 75 s here, twenty cuts take 20-40 s (more on a loaded machine).
+    edge = broker_factory(config_text=edge_config(f"amqp://127.0.0.1:{cloud.amqp_port}", bandwidth_limit=50_000), name="edge")
+    count = 50_000
     sent = [(4, f"m-{index}") for index in range(count)]
     send_many(edge.amqp_url, ADDRESS, sent)
     cloud.start()
     for cut in range(20):
         before = queue_messages(cloud, ADDRESS)
-        wait_until(lambda: queue_messages(cloud, ADDRESS) > before, timeout=60, interval=0.05, message=f"progress before cut {cut + 1}")
+        wait_until(lambda: queue_messages(cloud, ADDRESS) > before or queue_messages(edge, FORWARDING) == 0,
+                   timeout=60, interval=0.05, message=f"progress before cut {cut + 1}")
         assert queue_messages(edge, FORWARDING) > 0, f"the drain finished before cut {cut + 1}; the test would prove nothing"
         if cut % 2 == 0:
             cloud.stop()
