@@ -75,15 +75,16 @@ extension Broker {
     private func reserve(_ publishes: [BrokerTransaction.StagedPublish]) throws(BrokerError) -> [PreparedMessage] {
         var prepared: [PreparedMessage] = []
         for publish in publishes {
-            let queues: [Queue]
+            let candidates: [Queue]
             do {
-                queues = try self.queues(forPublishingTo: publish.message.address, autoCreateAs: publish.routingTypes)
+                candidates = try self.queues(forPublishingTo: publish.message.address, autoCreateAs: publish.routingTypes)
             } catch {
                 self.cancel(prepared)
                 throw error
             }
-            guard !queues.isEmpty else { continue }
             let message = self.storedMessage(for: publish.message)
+            let queues = candidates.filter { $0.admits(message, publishedBy: publish.message.publisherConnection) }
+            guard !queues.isEmpty else { continue }
             var reserved: [Queue] = []
             for queue in queues {
                 switch queue.reserve(size: message.storedSize) {

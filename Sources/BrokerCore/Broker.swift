@@ -26,7 +26,8 @@ public final class Broker: @unchecked Sendable {
         configuration: BrokerConfiguration = BrokerConfiguration(),
         threadPool: NIOThreadPool,
         clock: any BrokerClock = SystemClock(),
-        logger: Logger = Logger(label: "outpost.broker")
+        logger: Logger = Logger(label: "outpost.broker"),
+        filterFactory: MessageFilterFactory? = nil
     ) throws {
         self.store = store
         self.configuration = configuration
@@ -36,7 +37,8 @@ public final class Broker: @unchecked Sendable {
             threadPool: threadPool,
             clock: clock,
             configuration: configuration,
-            logger: logger
+            logger: logger,
+            filterFactory: filterFactory
         )
         let (addresses, records) = try store.read { reader in (try reader.addresses(), try reader.queues()) }
         for address in addresses {
@@ -121,7 +123,8 @@ public final class Broker: @unchecked Sendable {
         routingType: QueueRecord.RoutingType,
         isDurable: Bool,
         filter: String? = nil,
-        additionalBindings: [String] = []
+        additionalBindings: [String] = [],
+        selector: String = ""
     ) throws -> Queue {
         let bindingFilter = filter ?? address
         for binding in [bindingFilter] + additionalBindings where !TopicFilter(binding).isValid {
@@ -133,7 +136,7 @@ public final class Broker: @unchecked Sendable {
         let queue: Queue = try self.routingLock.withLock {
             if let existing = self.routing.queuesByName[name] {
                 guard existing.address == address, existing.routingType == routingType,
-                    existing.bindings == [bindingFilter] + additionalBindings
+                    existing.bindings == [bindingFilter] + additionalBindings, existing.selector == selector
                 else {
                     throw BrokerError(.alreadyExists, "queue '\(name)' exists on address '\(existing.address)' with another definition")
                 }
@@ -146,7 +149,8 @@ public final class Broker: @unchecked Sendable {
                 routingType: routingType,
                 isDurable: isDurable,
                 filter: bindingFilter,
-                additionalBindings: additionalBindings
+                additionalBindings: additionalBindings,
+                selector: selector
             )
             let queue = Queue(record: record, policy: self.configuration.policy(for: address), services: self.services)
             self.routing.add(queue)
@@ -167,11 +171,12 @@ public final class Broker: @unchecked Sendable {
         return try self.createQueue(name: address, address: address, routingType: .anycast, isDurable: true)
     }
 
-    /// A subscription queue bound to `filter` (an address or an MQTT-style pattern).
-    public func subscribe(queueName: String, filter: String, isDurable: Bool) throws -> Queue {
+    /// A subscription queue bound to `filter` (an address or an MQTT-style pattern). With a
+    /// `selector` it stores only the messages that match it (see `MessageFilterFactory`).
+    public func subscribe(queueName: String, filter: String, isDurable: Bool, selector: String = "") throws -> Queue {
         let pattern = TopicFilter(filter)
         guard pattern.isValid else { throw BrokerError(.invalidArgument, "invalid subscription filter '\(filter)'") }
-        return try self.createQueue(name: queueName, address: filter, routingType: .multicast, isDurable: isDurable, filter: filter)
+        return try self.createQueue(name: queueName, address: filter, routingType: .multicast, isDurable: isDurable, filter: filter, selector: selector)
     }
 
     /// Deletes a queue with its messages; its consumers stop receiving.
@@ -209,17 +214,19 @@ public final class Broker: @unchecked Sendable {
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         let finish = self.completion(committing: additionalOperations, then: completion)
-        let queues: [Queue]
+        let candidates: [Queue]
         do {
-            queues = try self.queues(forPublishingTo: incoming.address, autoCreateAs: routingTypes)
+            candidates = try self.queues(forPublishingTo: incoming.address, autoCreateAs: routingTypes)
         } catch {
             return finish(.failure(error))
         }
+        let message = self.storedMessage(for: incoming)
+        let queues = candidates.filter { $0.admits(message, publishedBy: incoming.publisherConnection) }
         guard !queues.isEmpty else {
-            // A topic nobody subscribes to: accepted and dropped, as every broker does.
+            // A topic nobody subscribes to (or whose subscriptions select other messages):
+            // accepted and dropped, as every broker does.
             return finish(.success(()))
         }
-        let message = self.storedMessage(for: incoming)
         self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
     }
 

@@ -11,9 +11,19 @@ final class BrokerServices: Sendable {
     let clock: any BrokerClock
     let configuration: BrokerConfiguration
     let logger: Logger
+    /// Rebuilds a subscription's filter from its stored selector text (nil: not understood).
+    let filterFactory: MessageFilterFactory?
     private let routerBox = NIOLockedValueBox<WeakRouter>(WeakRouter())
 
-    init(store: MessageStore, threadPool: NIOThreadPool, clock: any BrokerClock, configuration: BrokerConfiguration, logger: Logger) {
+    init(
+        store: MessageStore,
+        threadPool: NIOThreadPool,
+        clock: any BrokerClock,
+        configuration: BrokerConfiguration,
+        logger: Logger,
+        filterFactory: MessageFilterFactory?
+    ) {
+        self.filterFactory = filterFactory
         self.store = store
         self.threadPool = threadPool
         self.clock = clock

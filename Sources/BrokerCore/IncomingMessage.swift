@@ -11,6 +11,8 @@ public struct IncomingMessage: Sendable {
     public var expiration: Int64?
     public var origin: MessageOrigin
     public var body: ByteBuffer
+    /// The client connection that published it (`ConnectionRegistry` id), for no-local subscriptions.
+    public var publisherConnection: UInt64?
 
     public init(
         address: String,
@@ -18,8 +20,10 @@ public struct IncomingMessage: Sendable {
         isDurable: Bool = true,
         expiration: Int64? = nil,
         origin: MessageOrigin = .core,
-        body: ByteBuffer
+        body: ByteBuffer,
+        publisherConnection: UInt64? = nil
     ) {
+        self.publisherConnection = publisherConnection
         self.address = address
         self.priority = priority
         self.isDurable = isDurable

@@ -1,3 +1,4 @@
+import Atomics
 import BrokerStore
 import Logging
 import NIOConcurrencyHelpers
@@ -22,6 +23,12 @@ public final class Queue: @unchecked Sendable {
     public let filter: String
     /// Every pattern a multicast queue is bound with: `filter` and any additional ones.
     public let bindings: [String]
+    /// The selector a subscription stores by, empty when it takes every message.
+    public let selector: String
+    /// The filter built from `selector`; nil when it takes every message.
+    private let routingFilter: (any MessageFilter)?
+    /// A no-local subscription's own connection (0: none), whose messages it does not store.
+    private let excludedPublisher = ManagedAtomic<UInt64>(0)
 
     private let lock = NIOLock()
     private var state: QueueStateMachine
@@ -47,6 +54,18 @@ public final class Queue: @unchecked Sendable {
         self.isDurable = record.isDurable
         self.filter = record.filter
         self.bindings = [record.filter] + record.additionalBindings
+        self.selector = record.selector
+        if record.selector.isEmpty {
+            self.routingFilter = nil
+        } else {
+            self.routingFilter = services.filterFactory?(record.selector)
+            if self.routingFilter == nil {
+                services.logger.error(
+                    "subscription selector not understood: storing every message",
+                    metadata: ["outpost.queue": "\(record.name)", "outpost.selector": "\(record.selector)"]
+                )
+            }
+        }
         self.services = services
         self.state = QueueStateMachine(
             queueID: record.id,
@@ -59,7 +78,21 @@ public final class Queue: @unchecked Sendable {
     }
 
     var record: QueueRecord {
-        QueueRecord(id: self.id, name: self.name, address: self.address, routingType: self.routingType, isDurable: self.isDurable, filter: self.filter, additionalBindings: Array(self.bindings.dropFirst()))
+        QueueRecord(id: self.id, name: self.name, address: self.address, routingType: self.routingType, isDurable: self.isDurable, filter: self.filter, additionalBindings: Array(self.bindings.dropFirst()), selector: self.selector)
+    }
+
+    // MARK: Routing
+
+    /// Whether a message published by `connection` enters this queue: a subscription with a
+    /// selector stores only what matches; a no-local one nothing its own connection sent.
+    func admits(_ message: StoredMessage, publishedBy connection: UInt64?) -> Bool {
+        if let connection, connection == self.excludedPublisher.load(ordering: .relaxed) { return false }
+        return self.routingFilter?.matches(message) ?? true
+    }
+
+    /// Makes this subscription skip messages `connection` publishes (AMQP no-local); nil stops it.
+    public func excludeMessages(publishedBy connection: UInt64?) {
+        self.excludedPublisher.store(connection ?? 0, ordering: .relaxed)
     }
 
     // MARK: Statistics
@@ -135,15 +168,16 @@ public final class Queue: @unchecked Sendable {
 
     // MARK: Consumers
 
-    /// Adds a consumer with `credit`; deliveries arrive through `delegate`.
-    public func addConsumer(delegate: any ConsumerDelegate, credit: Int = 0) -> Consumer {
+    /// Adds a consumer with `credit`; deliveries arrive through `delegate`. With a `filter` the
+    /// consumer only gets matching messages; the others stay for other consumers.
+    public func addConsumer(delegate: any ConsumerDelegate, credit: Int = 0, filter: (any MessageFilter)? = nil) -> Consumer {
         let now = self.services.clock.now()
         var id = 0
         self.mutate { state in
             id = self.nextConsumerID
             self.nextConsumerID += 1
             self.delegates[id] = delegate
-            return state.addConsumer(id, credit: credit, now: now)
+            return state.addConsumer(id, credit: credit, filter: filter, now: now)
         }
         return Consumer(queue: self, id: id)
     }
@@ -259,6 +293,9 @@ public final class Queue: @unchecked Sendable {
         if let request = actions.pageIn {
             self.pageIn(request)
         }
+        for request in actions.scans {
+            self.scan(request)
+        }
         if actions.spaceAvailable {
             let waiters = self.lock.withLock {
                 guard !self.state.isFull else { return [@Sendable () -> Void]() }
@@ -294,19 +331,45 @@ public final class Queue: @unchecked Sendable {
         }
     }
 
+    /// Reads the next window page, off the caller's thread.
     private func pageIn(_ request: QueueStateMachine.PageRequest) {
+        self.readPage(after: request.after, maxCount: request.maxCount, maxBytes: request.maxBytes, purpose: "page-in") { state, page, now in
+            state.pageLoaded(page, generation: request.generation, now: now)
+        } failed: { state in
+            state.pageFailed()
+        }
+    }
+
+    /// Reads entries beyond the window for a filtered consumer, off the caller's thread.
+    private func scan(_ request: QueueStateMachine.ScanRequest) {
+        self.readPage(after: request.after, maxCount: request.maxCount, maxBytes: request.maxBytes, purpose: "scan") { state, page, now in
+            state.scanLoaded(page, for: request.consumer, generation: request.generation, now: now)
+        } failed: { state in
+            state.scanFailed(for: request.consumer)
+        }
+    }
+
+    /// Reads entries of this queue on the thread pool and feeds the page (or the failure) to the state machine.
+    private func readPage(
+        after: EntryKey?,
+        maxCount: Int,
+        maxBytes: Int,
+        purpose: String,
+        loaded: @escaping @Sendable (inout QueueStateMachine, StorePage, Int64) -> QueueStateMachine.Actions,
+        failed: @escaping @Sendable (inout QueueStateMachine) -> Void
+    ) {
         let store = self.services.store
         let queueID = self.id
         self.services.threadPool.submit { [self] _ in
             do {
                 let page = try store.read { reader in
-                    try reader.page(of: queueID, after: request.after, maxCount: request.maxCount, maxBytes: request.maxBytes)
+                    try reader.page(of: queueID, after: after, maxCount: maxCount, maxBytes: maxBytes)
                 }
                 let now = self.services.clock.now()
-                self.mutate { $0.pageLoaded(page, generation: request.generation, now: now) }
+                self.mutate { loaded(&$0, page, now) }
             } catch {
-                self.services.logger.error("queue page-in failed", metadata: ["outpost.queue": "\(self.name)", "outpost.error": "\(error)"])
-                self.lock.withLock { self.state.pageFailed() }
+                self.services.logger.error("queue \(purpose) failed", metadata: ["outpost.queue": "\(self.name)", "outpost.error": "\(error)"])
+                self.lock.withLock { failed(&self.state) }
             }
         }
     }

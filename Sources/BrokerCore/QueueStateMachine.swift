@@ -21,6 +21,8 @@ struct QueueStateMachine {
     struct ConsumerSlot {
         var id: ConsumerID
         var credit: Int
+        /// nil for a consumer that takes every message.
+        var selection: ConsumerSelection?
     }
 
     struct InFlight {
@@ -44,6 +46,8 @@ struct QueueStateMachine {
         var deadLettered: [QueueEntry] = []
         /// Read the next page of the queue from the store.
         var pageIn: PageRequest?
+        /// Read entries beyond the window for filtered consumers (see `ConsumerSelection`).
+        var scans: [ScanRequest] = []
         /// There is room again below the limits: wake blocked producers.
         var spaceAvailable = false
         /// A drain finished: tell the consumer, after its deliveries, how much credit it had left.
@@ -57,18 +61,33 @@ struct QueueStateMachine {
         var generation: Int
     }
 
+    /// A page of entries beyond the window, read for one filtered consumer.
+    struct ScanRequest: Equatable {
+        var consumer: ConsumerID
+        var after: EntryKey?
+        var maxCount: Int
+        var maxBytes: Int
+        var generation: Int
+    }
+
     let queueID: QueueID
     let windowMessages: Int
     let windowBytes: Int
     var policy: AddressPolicy
 
-    private(set) var ready = ReadyEntries()
-    private(set) var inFlight: [EntryKey: InFlight] = [:]
-    private(set) var consumers: [ConsumerSlot] = []
-    private var nextConsumerIndex = 0
-    private(set) var paging: Paging
+    // Mutated only by this type and its extensions (QueueStateMachine+Selection.swift).
+    var ready = ReadyEntries()
+    var inFlight: [EntryKey: InFlight] = [:]
+    var consumers: [ConsumerSlot] = []
+    var nextConsumerIndex = 0
+    var paging: Paging
     /// Bumped by purge so a page read before it is discarded.
-    private var generation = 0
+    var generation = 0
+    /// How many consumers have a filter: with none, dispatch takes the plain path.
+    var filteredConsumerCount = 0
+    /// Keys after the window's end that are in memory (taken from disk by a filtered consumer)
+    /// or were settled since: page reads skip them until the window passes them.
+    var beyondWindow: Set<EntryKey> = []
 
     /// All entries of the queue, in memory and on disk, including reservations of
     /// messages being committed.
@@ -149,18 +168,20 @@ struct QueueStateMachine {
                 // The window is full: this entry stays on disk; later ones follow it.
                 let loadedThrough = self.newestKeyInMemory
                 if let loadedThrough, entry.key < loadedThrough {
-                    self.ready.insert(entry)
+                    self.insertReady(entry)
                 } else {
                     self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: false, ignoredCommit: commit)
+                    self.arrivedBeyondWindow(entry, now: now, actions: &actions)
                 }
             } else {
-                self.ready.insert(entry)
+                self.insertReady(entry)
             }
         case .paged(let loadedThrough, let pageInFlight, let ignoredCommit):
             if let loadedThrough, entry.key < loadedThrough {
-                self.ready.insert(entry)
+                self.insertReady(entry)
             } else {
                 self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: pageInFlight, ignoredCommit: max(ignoredCommit, commit))
+                self.arrivedBeyondWindow(entry, now: now, actions: &actions)
             }
         }
         self.dispatch(now: now, actions: &actions)
@@ -186,15 +207,20 @@ struct QueueStateMachine {
         }
         for item in page.items {
             if let loadedThrough, !(loadedThrough < item.entry.key) { continue }
-            self.ready.insert(
+            if self.beyondWindow.contains(item.entry.key) { continue }
+            self.insertReady(
                 QueueEntry(key: item.entry.key, message: item.message, deliveryCount: item.entry.deliveryCount, isStored: true)
             )
         }
         let newLoadedThrough = page.items.last?.entry.key ?? loadedThrough
         if page.reachedEnd && ignoredCommit <= page.snapshotID {
             self.paging = .allInMemory
+            self.everythingInMemory()
         } else {
             self.paging = .paged(loadedThrough: newLoadedThrough, pageInFlight: false, ignoredCommit: ignoredCommit)
+            if let newLoadedThrough, !self.beyondWindow.isEmpty {
+                self.beyondWindow = self.beyondWindow.filter { newLoadedThrough < $0 }
+            }
         }
         self.dispatch(now: now, actions: &actions)
         return actions
@@ -214,7 +240,7 @@ struct QueueStateMachine {
         }
     }
 
-    private mutating func requestPageIfNeeded(actions: inout Actions) {
+    mutating func requestPageIfNeeded(actions: inout Actions) {
         guard case .paged(let loadedThrough, false, let ignoredCommit) = self.paging,
             self.ready.count < self.windowMessages / 2
         else { return }
@@ -229,8 +255,11 @@ struct QueueStateMachine {
 
     // MARK: Consumers
 
-    mutating func addConsumer(_ id: ConsumerID, credit: Int, now: Int64) -> Actions {
-        self.consumers.append(ConsumerSlot(id: id, credit: credit))
+    /// Adds a consumer; with a `filter` it only takes the messages that match.
+    mutating func addConsumer(_ id: ConsumerID, credit: Int, filter: (any MessageFilter)? = nil, now: Int64) -> Actions {
+        let selection = filter.map { ConsumerSelection(filter: $0, queueIsPaged: self.paging != .allInMemory) }
+        if selection != nil { self.filteredConsumerCount += 1 }
+        self.consumers.append(ConsumerSlot(id: id, credit: credit, selection: selection))
         var actions = Actions()
         self.dispatch(now: now, actions: &actions)
         return actions
@@ -238,7 +267,11 @@ struct QueueStateMachine {
 
     /// Removes a consumer; its deliveries in flight return to the queue as attempted.
     mutating func removeConsumer(_ id: ConsumerID, now: Int64) -> Actions {
-        self.consumers.removeAll { $0.id == id }
+        if let index = self.consumers.firstIndex(where: { $0.id == id }) {
+            if self.consumers[index].selection != nil { self.filteredConsumerCount -= 1 }
+            self.consumers.remove(at: index)
+            if self.nextConsumerIndex > index { self.nextConsumerIndex -= 1 }
+        }
         var actions = Actions()
         let returning = self.inFlight.filter { $0.value.consumer == id }
         for (key, _) in returning {
@@ -272,6 +305,11 @@ struct QueueStateMachine {
         var actions = Actions()
         self.dispatch(now: now, actions: &actions)
         guard let index = self.consumers.firstIndex(where: { $0.id == id }) else { return actions }
+        if self.consumers[index].credit > 0, self.consumers[index].selection?.mayFindOnDisk == true {
+            // Matching messages may wait beyond the window: report once the scan has looked.
+            self.consumers[index].selection?.drainPending = true
+            return actions
+        }
         actions.drained = (id, self.consumers[index].credit)
         self.consumers[index].credit = 0
         return actions
@@ -348,7 +386,7 @@ struct QueueStateMachine {
             if entry.isStored {
                 actions.storeOperations.append(.setDeliveryCount(entry.key, entry.deliveryCount))
             }
-            self.ready.insert(entry)
+            self.insertReady(entry)
         }
         self.dispatch(now: now, actions: &actions)
         return actions
@@ -366,7 +404,7 @@ struct QueueStateMachine {
         if countAttempt && entry.isStored {
             actions.storeOperations.append(.setDeliveryCount(entry.key, entry.deliveryCount))
         }
-        self.ready.insert(entry)
+        self.insertReady(entry)
     }
 
     /// Hands an entry to the owner for the dead-letter address; it leaves this queue's counts.
@@ -403,6 +441,8 @@ struct QueueStateMachine {
         self.byteCount = inFlightBytes
         self.generation += 1
         self.paging = .allInMemory
+        self.everythingInMemory()
+        for index in self.consumers.indices { self.consumers[index].selection?.readyTestedThrough = nil }
         actions.spaceAvailable = true
         return (actions, removed)
     }
@@ -428,37 +468,74 @@ struct QueueStateMachine {
 
     // MARK: Dispatch
 
-    /// Gives ready entries to consumers with credit, round-robin, in delivery order.
-    private mutating func dispatch(now: Int64, actions: inout Actions) {
-        defer { self.requestPageIfNeeded(actions: &actions) }
+    /// Gives ready entries to consumers with credit, round-robin, in delivery order; then asks
+    /// for the reads that keep the window and the filtered consumers supplied.
+    mutating func dispatch(now: Int64, actions: inout Actions) {
+        defer {
+            self.requestPageIfNeeded(actions: &actions)
+            self.requestScansIfNeeded(actions: &actions)
+        }
         guard !self.consumers.isEmpty, !self.ready.isEmpty else { return }
+        guard self.filteredConsumerCount == 0 else {
+            return self.dispatchSelecting(now: now, actions: &actions)
+        }
         var byConsumer: [ConsumerID: Int] = [:]
         // Check for a ready entry before choosing a consumer, so the round-robin
         // cursor only advances for a real delivery.
         while !self.ready.isEmpty, let index = self.nextConsumerWithCredit(), let entry = self.ready.popFirst() {
             if let expiration = entry.message.expiration, expiration <= now {
-                self.messageCount -= 1
-                self.byteCount -= entry.size
-                actions.expired.append(entry)
-                actions.spaceAvailable = true
+                self.expiredWhileReady(entry, actions: &actions)
                 continue
             }
-            self.consumers[index].credit -= 1
-            let consumer = self.consumers[index].id
-            self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
-            self.deliveredTotal += 1
-            let delivery = Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount)
-            if let slot = byConsumer[consumer] {
-                actions.dispatches[slot].deliveries.append(delivery)
-            } else {
-                byConsumer[consumer] = actions.dispatches.count
-                actions.dispatches.append(Dispatch(consumer: consumer, deliveries: [delivery]))
-            }
+            self.deliver(entry, toConsumerAt: index, actions: &actions, byConsumer: &byConsumer)
+        }
+    }
+
+    /// An entry taken off the ready window because it expired: to the expiry address or dropped.
+    mutating func expiredWhileReady(_ entry: QueueEntry, actions: inout Actions) {
+        self.messageCount -= 1
+        self.byteCount -= entry.size
+        actions.expired.append(entry)
+        actions.spaceAvailable = true
+    }
+
+    /// Puts `entry` in flight to the consumer at `index`, spending one credit.
+    mutating func deliver(_ entry: QueueEntry, toConsumerAt index: Int, actions: inout Actions, byConsumer: inout [ConsumerID: Int]) {
+        self.consumers[index].credit -= 1
+        let consumer = self.consumers[index].id
+        self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
+        self.deliveredTotal += 1
+        let delivery = Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount)
+        if let slot = byConsumer[consumer] {
+            actions.dispatches[slot].deliveries.append(delivery)
+        } else {
+            byConsumer[consumer] = actions.dispatches.count
+            actions.dispatches.append(Dispatch(consumer: consumer, deliveries: [delivery]))
+        }
+    }
+
+    /// An entry that no consumer has tested enters the ready window.
+    mutating func insertReady(_ entry: QueueEntry) {
+        self.ready.insert(entry)
+        guard self.filteredConsumerCount > 0 else { return }
+        for index in self.consumers.indices {
+            self.consumers[index].selection?.readyEntryInserted(entry.key)
+        }
+    }
+
+    /// Every entry of the queue is in memory now: nothing beyond the window to scan or skip. A scan
+    /// still being read finishes as caught up when it arrives (`scanLoaded`).
+    private mutating func everythingInMemory() {
+        self.beyondWindow.removeAll()
+        for index in self.consumers.indices {
+            guard let disk = self.consumers[index].selection?.disk else { continue }
+            if case .scanning = disk { continue }
+            self.consumers[index].selection?.disk = .caughtUp
         }
     }
 
     /// The next consumer (round-robin) that has credit, advancing the cursor past it.
-    private mutating func nextConsumerWithCredit() -> Int? {
+    mutating func nextConsumerWithCredit() -> Int? {
         let count = self.consumers.count
         for offset in 0..<count {
             let index = (self.nextConsumerIndex + offset) % count

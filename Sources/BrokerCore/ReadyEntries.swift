@@ -44,6 +44,47 @@ struct ReadyEntries {
         return nil
     }
 
+    /// The first entry in delivery order whose key comes after `key` (the first of all when nil).
+    func first(after key: EntryKey?) -> QueueEntry? {
+        guard let key else { return self.first }
+        for level in stride(from: 9, through: 0, by: -1) where !self.levels[level].isEmpty {
+            if level > Int(key.priority) { continue }  // every entry of a higher priority sorts before `key`
+            if level < Int(key.priority) { return self.levels[level].first }
+            let index = self.firstIndex(in: level) { $0 > key.message }
+            if index < self.levels[level].count { return self.levels[level][index] }
+        }
+        return nil
+    }
+
+    /// Removes the entry with `key`, wherever it is in delivery order.
+    @discardableResult
+    mutating func remove(_ key: EntryKey) -> QueueEntry? {
+        let level = Int(key.priority)
+        let index = self.firstIndex(in: level) { $0 >= key.message }
+        guard index < self.levels[level].count, self.levels[level][index].key == key else { return nil }
+        let entry = self.levels[level].remove(at: index)
+        self.count -= 1
+        self.bytes -= entry.size
+        return entry
+    }
+
+    /// Binary search: the first index of `level` whose message id satisfies `isAtOrPast`
+    /// (monotonic over the level, which is sorted by message id).
+    private func firstIndex(in level: Int, where isAtOrPast: (MessageID) -> Bool) -> Int {
+        let entries = self.levels[level]
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if isAtOrPast(entries[middle].key.message) {
+                high = middle
+            } else {
+                low = middle + 1
+            }
+        }
+        return low
+    }
+
     /// The last entry in delivery order.
     var last: QueueEntry? {
         for level in 0...9 where !self.levels[level].isEmpty {

@@ -27,6 +27,8 @@ public enum BacklogArchive {
         public var routingType: String
         public var durable: Bool
         public var filter: String
+        /// The subscription's message selector; absent when it takes everything.
+        public var selector: String?
         public var messages: Int
     }
 
@@ -102,6 +104,7 @@ public enum BacklogArchive {
                     routingType: $0.routingType == .anycast ? "anycast" : "multicast",
                     durable: $0.isDurable,
                     filter: $0.filter,
+                    selector: $0.selector.isEmpty ? nil : $0.selector,
                     messages: Int($0.messageCount)
                 )
             }
@@ -173,7 +176,8 @@ public enum BacklogArchive {
                 address: definition.address,
                 routingType: routingType,
                 isDurable: definition.durable,
-                filter: definition.filter
+                filter: definition.filter,
+                selector: definition.selector ?? ""
             )
             queueIDs[definition.name] = record.id
             let wanted: AddressRecord.RoutingTypes = routingType == .anycast ? .anycast : .multicast

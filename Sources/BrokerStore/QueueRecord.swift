@@ -17,6 +17,9 @@ public struct QueueRecord: Sendable, Equatable {
     /// More patterns the queue is bound with (a multicast queue collecting several
     /// addresses, like an uplink's forwarding queue).
     public var additionalBindings: [String]
+    /// The message selector a subscription stores by (only matching messages enter it); empty
+    /// when it takes everything. The broker's filter factory reads it.
+    public var selector: String
     public var messageCount: UInt64
     public var byteCount: UInt64
 
@@ -28,6 +31,7 @@ public struct QueueRecord: Sendable, Equatable {
         isDurable: Bool,
         filter: String = "",
         additionalBindings: [String] = [],
+        selector: String = "",
         messageCount: UInt64 = 0,
         byteCount: UInt64 = 0
     ) {
@@ -38,13 +42,16 @@ public struct QueueRecord: Sendable, Equatable {
         self.isDurable = isDurable
         self.filter = filter
         self.additionalBindings = additionalBindings
+        self.selector = selector
         self.messageCount = messageCount
         self.byteCount = byteCount
     }
 
     /// Layout: version(1) routing(1) durable(1) messageCount(8) byteCount(8)
-    /// name(4+n) address(4+n) filter(4+n) binding count(4) bindings(4+n each), all big-endian.
-    private static let layoutVersion: UInt8 = 1
+    /// name(4+n) address(4+n) filter(4+n) binding count(4) bindings(4+n each) selector(4+n),
+    /// all big-endian. Version 1 records end after the bindings (no selector).
+    private static let layoutVersion: UInt8 = 2
+    private static let layoutVersionWithoutSelector: UInt8 = 1
 
     func encoded() -> [UInt8] {
         var writer = RecordWriter()
@@ -58,13 +65,15 @@ public struct QueueRecord: Sendable, Equatable {
         writer.write(self.filter)
         writer.write(UInt32(self.additionalBindings.count))
         for binding in self.additionalBindings { writer.write(binding) }
+        writer.write(self.selector)
         return writer.bytes
     }
 
     init(id: QueueID, decoding bytes: UnsafeRawBufferPointer) throws {
         var reader = RecordReader(bytes, what: "queue \(id)")
-        guard try reader.readUInt8() == Self.layoutVersion else {
-            throw StoreError.corrupted("queue \(id): unknown record layout")
+        let version = try reader.readUInt8()
+        guard version == Self.layoutVersion || version == Self.layoutVersionWithoutSelector else {
+            throw StoreError.corrupted("queue \(id): unknown record layout \(version)")
         }
         guard let routing = RoutingType(rawValue: try reader.readUInt8()) else {
             throw StoreError.corrupted("queue \(id): unknown routing type")
@@ -81,5 +90,6 @@ public struct QueueRecord: Sendable, Equatable {
         var bindings: [String] = []
         for _ in 0..<min(count, 4096) { bindings.append(try reader.readString()) }
         self.additionalBindings = bindings
+        self.selector = version == Self.layoutVersion ? try reader.readString() : ""
     }
 }

@@ -13,12 +13,15 @@ public final class TestBroker {
     private let threadPool: NIOThreadPool
     private let brokerConfiguration: BrokerConfiguration
     private let storeConfiguration: StoreConfiguration
+    private let filterFactory: MessageFilterFactory?
 
     public init(
         configuration: BrokerConfiguration = BrokerConfiguration(),
         maxSize: Int = 64 << 20,
-        initialMapSize: Int = 4 << 20
+        initialMapSize: Int = 4 << 20,
+        filterFactory: MessageFilterFactory? = nil
     ) throws {
+        self.filterFactory = filterFactory
         self.directory = try TemporaryDirectory(prefix: "outpost-broker").path
         self.clock = MockClock()
         self.brokerConfiguration = configuration
@@ -26,19 +29,34 @@ public final class TestBroker {
         self.threadPool = NIOThreadPool(numberOfThreads: 1)
         self.threadPool.start()
         self.store = try MessageStore(configuration: self.storeConfiguration)
-        self.broker = try Broker(store: self.store, configuration: configuration, threadPool: self.threadPool, clock: self.clock)
+        self.broker = try Broker(store: self.store, configuration: configuration, threadPool: self.threadPool, clock: self.clock, filterFactory: filterFactory)
     }
 
     /// Closes the store and opens it again with a new broker, as a restart does.
     public func reopen() throws {
         self.store.close()
         self.store = try MessageStore(configuration: self.storeConfiguration)
-        self.broker = try Broker(store: self.store, configuration: self.brokerConfiguration, threadPool: self.threadPool, clock: self.clock)
+        self.broker = try Broker(store: self.store, configuration: self.brokerConfiguration, threadPool: self.threadPool, clock: self.clock, filterFactory: self.filterFactory)
     }
 
     /// Publishes and waits until the broker has accepted (durably, for durable messages).
-    public func publish(_ address: String, _ text: String, priority: UInt8? = nil, durable: Bool = true, expiration: Int64? = nil, autoCreateAs: AddressRecord.RoutingTypes = .anycast) throws {
-        let message = IncomingMessage(address: address, priority: priority, isDurable: durable, expiration: expiration, body: ByteBuffer(string: text))
+    public func publish(
+        _ address: String,
+        _ text: String,
+        priority: UInt8? = nil,
+        durable: Bool = true,
+        expiration: Int64? = nil,
+        autoCreateAs: AddressRecord.RoutingTypes = .anycast,
+        publisherConnection: UInt64? = nil
+    ) throws {
+        let message = IncomingMessage(
+            address: address,
+            priority: priority,
+            isDurable: durable,
+            expiration: expiration,
+            body: ByteBuffer(string: text),
+            publisherConnection: publisherConnection
+        )
         let result = BlockingResult<Result<Void, BrokerError>>()
         self.broker.publish(message, autoCreateAs: autoCreateAs) { result.set($0) }
         try result.wait().get()
