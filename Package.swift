@@ -77,6 +77,7 @@ let package = Package(
                 "AMQPCodec",
                 "MQTTCodec",
                 "BrokerStore",
+                "MessageSelector",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -85,6 +86,7 @@ let package = Package(
             dependencies: [
                 "AMQPCodec",
                 "MessageMapping",
+                "MessageSelector",
                 "BrokerCore",
                 "BrokerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -226,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MessageMappingTests",
-            dependencies: ["MessageMapping", "AMQPCodec", "MQTTCodec", "BrokerTestSupport"]
+            dependencies: ["MessageMapping", "MessageSelector", "AMQPCodec", "MQTTCodec", "BrokerTestSupport"]
         ),
         .testTarget(
             name: "MQTTCodecTests",

@@ -27,6 +27,12 @@ struct AMQPBrowserStateMachine {
     /// The most messages one read brings into memory, whatever the credit.
     static let pageLimit = 100
 
+    init(filter: (any MessageFilter)? = nil) {
+        self.filter = filter
+    }
+
+    /// The browser's selector: it sees only the messages that match.
+    private let filter: (any MessageFilter)?
     private(set) var credit = 0
     /// The key of the last message handed out (or skipped as expired).
     private(set) var cursor: EntryKey?
@@ -72,6 +78,7 @@ struct AMQPBrowserStateMachine {
             }
             self.cursor = delivery.key
             if let expiration = delivery.message.expiration, expiration <= now { continue }
+            if let filter = self.filter, !filter.matches(delivery.message) { continue }
             deliveries.append(delivery)
             self.credit -= 1
         }

@@ -363,18 +363,24 @@ final class AMQPChannelHandler: ChannelInboundHandler {
                 result = .success(node)
             case .consumer(let consumerRequest) where consumerRequest.distributionMode == .copy:
                 let (queue, node) = try self.resolver.resolveBrowsedQueue(consumerRequest)
-                self.links[linkID] = .browser(AMQPLinkResources.BrowserLink(queue: queue))
+                let cursor = AMQPBrowserStateMachine(filter: consumerRequest.filters.selector.map(AMQPSelectorFilter.init))
+                self.links[linkID] = .browser(AMQPLinkResources.BrowserLink(queue: queue, cursor: cursor))
                 result = .success(node)
             case .consumer(let consumerRequest):
-                let (queue, lifetime, node) = try self.resolver.resolveConsumer(
+                let resolved = try self.resolver.resolveConsumer(
                     consumerRequest,
                     linkName: request.linkName,
                     containerID: request.containerID,
-                    linkID: linkID
+                    linkID: linkID,
+                    connectionID: self.connectionID
                 )
-                let consumer = queue.addConsumer(delegate: AMQPConsumerBridge(linkID: linkID, handler: handler), credit: 0)
-                self.links[linkID] = .consumer(AMQPLinkResources.ConsumerLink(consumer: consumer, queue: queue, lifetime: lifetime))
-                result = .success(node)
+                let consumer = resolved.queue.addConsumer(
+                    delegate: AMQPConsumerBridge(linkID: linkID, handler: handler),
+                    credit: 0,
+                    filter: resolved.filter
+                )
+                self.links[linkID] = .consumer(AMQPLinkResources.ConsumerLink(consumer: consumer, queue: resolved.queue, lifetime: resolved.lifetime))
+                result = .success(resolved.node)
             }
         } catch {
             let amqpError = AMQPErrorMapping.amqpError(for: error)
@@ -384,12 +390,19 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.run(self.machine.linkResolved(linkID, result))
     }
 
+    /// The broker's form of a transfer's message, marked with this connection for no-local subscriptions.
+    private func incomingMessage(_ message: ByteBuffer, from producer: AMQPLinkResources.Producer) throws -> IncomingMessage {
+        var incoming = try AMQPMessageMapping.incomingMessage(payload: message, linkAddress: producer.address, now: self.broker.clock.now())
+        incoming.publisherConnection = self.connectionID
+        return incoming
+    }
+
     private func publish(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer) {
         guard case .producer(let producer) = self.links[linkID], let handler = self.loopBound else { return }
         self.messagesIn += 1
         let incoming: IncomingMessage
         do {
-            incoming = try AMQPMessageMapping.incomingMessage(payload: message, linkAddress: producer.address, now: self.broker.clock.now())
+            incoming = try self.incomingMessage(message, from: producer)
         } catch {
             let amqpError = AMQPErrorMapping.amqpError(for: error)
             handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError)) }
@@ -426,7 +439,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             return self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(error)))
         }
         do {
-            let incoming = try AMQPMessageMapping.incomingMessage(payload: message, linkAddress: producer.address, now: self.broker.clock.now())
+            let incoming = try self.incomingMessage(message, from: producer)
             transaction.stagePublish(incoming, autoCreateAs: producer.autoCreateAs)
         } catch {
             let amqpError = AMQPErrorMapping.amqpError(for: error)

@@ -19,6 +19,8 @@ public struct AMQPLinkRequest: Sendable {
         public var isDurable: Bool
         /// `copy` asks to browse (deliver without consuming).
         public var distributionMode: AMQPDistributionMode?
+        /// The selector and no-local filters of the source.
+        var filters = AMQPReceiverFilters()
     }
 
     public var linkName: String
@@ -33,9 +35,12 @@ public struct AMQPResolvedNode: Sendable, Equatable {
     public var address: String?
     /// Producer links only: withhold credit while the target queue is full (`block` policy).
     public var blocksWhenFull: Bool
+    /// Consumer links only: the filter-set applied, echoed in the attach.
+    public var appliedFilter: AMQPMap
 
-    public init(address: String?, blocksWhenFull: Bool = false) {
+    public init(address: String?, blocksWhenFull: Bool = false, appliedFilter: AMQPMap = AMQPMap()) {
         self.address = address
         self.blocksWhenFull = blocksWhenFull
+        self.appliedFilter = appliedFilter
     }
 }

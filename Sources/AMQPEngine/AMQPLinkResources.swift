@@ -25,7 +25,7 @@ enum AMQPLinkResources {
 
     struct BrowserLink {
         var queue: Queue
-        var cursor = AMQPBrowserStateMachine()
+        var cursor: AMQPBrowserStateMachine
         /// The next look for later arrivals; cancelled with the link.
         var pollTimer: Scheduled<Void>?
     }

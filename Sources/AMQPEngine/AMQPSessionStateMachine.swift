@@ -125,13 +125,20 @@ struct AMQPSessionStateMachine {
             guard source.dynamic || source.address != nil else {
                 return self.refuse(handle: attach.handle, AMQPError(condition: .invalidField, description: "the source has neither an address nor dynamic"))
             }
+            let filters: AMQPReceiverFilters
+            do {
+                filters = try AMQPReceiverFilters(parsing: source.filter)
+            } catch {
+                return self.refuse(handle: attach.handle, error)
+            }
             request = .consumer(
                 AMQPLinkRequest.Consumer(
                     address: source.dynamic ? nil : source.address,
                     isDynamic: source.dynamic,
                     capabilities: source.capabilities,
                     isDurable: source.durable != .none,
-                    distributionMode: source.distributionMode
+                    distributionMode: source.distributionMode,
+                    filters: filters
                 )
             )
         }
@@ -209,6 +216,8 @@ struct AMQPSessionStateMachine {
             link.state = .attached
             var source = attach.source
             if let address = node.address { source?.address = address }
+            // Only the filters in place: a peer that needs one it does not see back can detach.
+            source?.filter = node.appliedFilter
             let reply = AMQPAttach(
                 name: attach.name,
                 handle: handle,

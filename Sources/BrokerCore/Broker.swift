@@ -124,8 +124,9 @@ public final class Broker: @unchecked Sendable {
         isDurable: Bool,
         filter: String? = nil,
         additionalBindings: [String] = [],
-        selector: String = ""
+        selector: SubscriptionSelector? = nil
     ) throws -> Queue {
+        let selectorText = selector?.text ?? ""
         let bindingFilter = filter ?? address
         for binding in [bindingFilter] + additionalBindings where !TopicFilter(binding).isValid {
             throw BrokerError(.invalidArgument, "invalid filter '\(binding)'")
@@ -136,7 +137,7 @@ public final class Broker: @unchecked Sendable {
         let queue: Queue = try self.routingLock.withLock {
             if let existing = self.routing.queuesByName[name] {
                 guard existing.address == address, existing.routingType == routingType,
-                    existing.bindings == [bindingFilter] + additionalBindings, existing.selector == selector
+                    existing.bindings == [bindingFilter] + additionalBindings, existing.selector == selectorText
                 else {
                     throw BrokerError(.alreadyExists, "queue '\(name)' exists on address '\(existing.address)' with another definition")
                 }
@@ -150,9 +151,9 @@ public final class Broker: @unchecked Sendable {
                 isDurable: isDurable,
                 filter: bindingFilter,
                 additionalBindings: additionalBindings,
-                selector: selector
+                selector: selectorText
             )
-            let queue = Queue(record: record, policy: self.configuration.policy(for: address), services: self.services)
+            let queue = Queue(record: record, policy: self.configuration.policy(for: address), services: self.services, routingFilter: selector?.filter)
             self.routing.add(queue)
             // Submitted under the routing lock so creation order is store order.
             self.store.submit([.createQueue(record)]) { _ in }
@@ -172,8 +173,8 @@ public final class Broker: @unchecked Sendable {
     }
 
     /// A subscription queue bound to `filter` (an address or an MQTT-style pattern). With a
-    /// `selector` it stores only the messages that match it (see `MessageFilterFactory`).
-    public func subscribe(queueName: String, filter: String, isDurable: Bool, selector: String = "") throws -> Queue {
+    /// `selector` it stores only the messages that match it.
+    public func subscribe(queueName: String, filter: String, isDurable: Bool, selector: SubscriptionSelector? = nil) throws -> Queue {
         let pattern = TopicFilter(filter)
         guard pattern.isValid else { throw BrokerError(.invalidArgument, "invalid subscription filter '\(filter)'") }
         return try self.createQueue(name: queueName, address: filter, routingType: .multicast, isDurable: isDurable, filter: filter, selector: selector)

@@ -11,6 +11,18 @@ public protocol MessageFilter: Sendable {
     func matches(_ message: StoredMessage) -> Bool
 }
 
+/// What a subscription stores by: the selector's text, kept with the queue's definition, and the
+/// filter that evaluates it.
+public struct SubscriptionSelector: Sendable {
+    public var text: String
+    public var filter: any MessageFilter
+
+    public init(text: String, filter: any MessageFilter) {
+        self.text = text
+        self.filter = filter
+    }
+}
+
 /// Makes the filter for a selector text that a subscription was created with, so a durable
 /// subscription keeps storing only matching messages after a restart; nil when the text is not
 /// understood (the subscription then stores everything and says so in the log).

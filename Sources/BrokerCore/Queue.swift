@@ -46,7 +46,9 @@ public final class Queue: @unchecked Sendable {
         case drained(QueueStateMachine.ConsumerID, unusedCredit: Int)
     }
 
-    init(record: QueueRecord, policy: AddressPolicy, services: BrokerServices) {
+    /// `routingFilter` is the filter of `record.selector` when the caller has it; else the
+    /// services' filter factory builds it (a subscription reopened after a restart).
+    init(record: QueueRecord, policy: AddressPolicy, services: BrokerServices, routingFilter: (any MessageFilter)? = nil) {
         self.id = record.id
         self.name = record.name
         self.address = record.address
@@ -58,7 +60,7 @@ public final class Queue: @unchecked Sendable {
         if record.selector.isEmpty {
             self.routingFilter = nil
         } else {
-            self.routingFilter = services.filterFactory?(record.selector)
+            self.routingFilter = routingFilter ?? services.filterFactory?(record.selector)
             if self.routingFilter == nil {
                 services.logger.error(
                     "subscription selector not understood: storing every message",

@@ -48,7 +48,8 @@ public final class OutpostServer: Service, Sendable {
                 store: self.store,
                 configuration: configuration.brokerConfiguration,
                 threadPool: self.threadPool,
-                logger: logger
+                logger: logger,
+                filterFactory: AMQPSelectorFilter.factory
             )
         } catch {
             self.store.close()

@@ -31,6 +31,10 @@ private func consumeAll(_ recorder: RecordingConsumer, _ consumer: Consumer, cou
 
 @Suite("Consumers with filters")
 struct SelectionTests {
+    static func prefix(_ text: String) -> SubscriptionSelector {
+        SubscriptionSelector(text: text, filter: BodyPrefixFilter(prefix: text))
+    }
+
     @Test func nonMatchingMessagesStayForOthersWithoutBlockingMatchingOnes() throws {
         let harness = try TestBroker()
         let queue = try harness.broker.anycastQueue(for: "q")
@@ -177,7 +181,7 @@ struct SelectionTests {
 
     @Test func aSubscriptionWithASelectorStoresOnlyMatchingMessagesAcrossARestart() throws {
         let harness = try TestBroker(filterFactory: prefixFilterFactory)
-        _ = try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: "b")
+        _ = try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: Self.prefix("b"))
         _ = try harness.broker.subscribe(queueName: "all", filter: "t", isDurable: true)
         try harness.publish("t", "a1", autoCreateAs: .multicast)
         try harness.publish("t", "b1", autoCreateAs: .multicast)
@@ -197,12 +201,12 @@ struct SelectionTests {
 
     @Test func aSubscriptionCannotBeRedeclaredWithAnotherSelector() throws {
         let harness = try TestBroker(filterFactory: prefixFilterFactory)
-        _ = try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: "b")
+        _ = try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: Self.prefix("b"))
         #expect(throws: BrokerError.self) {
-            try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: "c")
+            try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: Self.prefix("c"))
         }
         #expect(throws: Never.self) {
-            try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: "b")
+            try harness.broker.subscribe(queueName: "sub", filter: "t", isDurable: true, selector: Self.prefix("b"))
         }
     }
 
