@@ -26,8 +26,13 @@ let package = Package(
                 "CLMDBRaw",
                 .product(name: "BrokerStore", package: rootPackage),
                 .product(name: "BrokerCore", package: rootPackage),
+                // The selector benchmark (issue 8) uses the product's JMS selector filter.
+                .product(name: "AMQPCodec", package: rootPackage),
+                .product(name: "AMQPEngine", package: rootPackage),
+                .product(name: "MessageSelector", package: rootPackage),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "outpost-store-bench", dependencies: ["StoreBenchKit"]),

@@ -21,6 +21,8 @@ public struct BenchOptions: Sendable {
     public var reopenReadPerQueue = 1000
     /// Reuse (or keep) the 1 M-message store at this path instead of a temporary one.
     public var reopenStore: String?
+    /// Non-matching messages ahead of a selector consumer's match (issue 8).
+    public var selectorBacklog = 100_000
 
     public init() {}
 }

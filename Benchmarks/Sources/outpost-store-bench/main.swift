@@ -7,7 +7,7 @@ StoreBench.runChildIfRequested()
 
 let usage = """
     usage: outpost-store-bench [BENCHMARK...] [options]
-      BENCHMARK: enqueue latency dequeue reopen sync-modes routing all (default: all)
+      BENCHMARK: enqueue latency dequeue reopen sync-modes routing selector all (default: all)
       --rounds N            rounds per benchmark; figures are medians (default 3)
       --duration SECONDS    length of each throughput run (default 3)
       --dir PATH            parent directory of the temporary stores (default $TMPDIR or /tmp)
@@ -17,6 +17,7 @@ let usage = """
       --reopen-messages N   messages in the reopen store (default 1000000)
       --reopen-store PATH   build the reopen store there once and reuse it on later runs
       --routing-subscriptions N  non-matching wildcard subscriptions (default 100000)
+      --selector-backlog N  non-matching messages ahead of the selector's match (default 100000)
     """
 
 var options = BenchOptions()
@@ -47,16 +48,17 @@ while let argument = arguments.next() {
     case "--reopen-messages": options.reopenMessages = max(1, number(argument))
     case "--reopen-store": options.reopenStore = value(argument)
     case "--routing-subscriptions": options.routingSubscriptions = max(1, number(argument))
+    case "--selector-backlog": options.selectorBacklog = max(1, number(argument))
     case "-h", "--help":
         print(usage)
         exit(0)
-    case "enqueue", "latency", "dequeue", "reopen", "sync-modes", "routing", "all": selected.append(argument)
+    case "enqueue", "latency", "dequeue", "reopen", "sync-modes", "routing", "selector", "all": selected.append(argument)
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n\(usage)\n".utf8))
         exit(2)
     }
 }
-if selected.isEmpty || selected.contains("all") { selected = ["enqueue", "latency", "dequeue", "reopen", "sync-modes", "routing"] }
+if selected.isEmpty || selected.contains("all") { selected = ["enqueue", "latency", "dequeue", "reopen", "sync-modes", "routing", "selector"] }
 
 var results: [BenchResult] = []
 do {
@@ -68,6 +70,7 @@ do {
         case "reopen": results += try StoreBench.reopen(options)
         case "sync-modes": results += try StoreBench.syncModes(options)
         case "routing": results.append(try StoreBench.routing(options))
+        case "selector": results += try StoreBench.selector(options)
         default: break
         }
     }
