@@ -26,6 +26,10 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var connectionID: UInt64 = 0
     private var consumers: [Int: Consumer] = [:]
+    /// Credit held back from subscriptions while the socket is not writable (a slow client), so
+    /// messages wait in their queues (bounded, on disk past the window) instead of in this
+    /// connection's write buffer; granted when it drains below the low watermark.
+    private var withheldCredit: [Int: Int] = [:]
     private var heldPackets: [MQTTPacket] = []
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -111,6 +115,17 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.isReading = false
         self.flush()
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, !self.withheldCredit.isEmpty {
+            let withheld = self.withheldCredit
+            self.withheldCredit = [:]
+            for (subscriptionID, credit) in withheld {
+                self.consumers[subscriptionID]?.addCredit(credit)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -200,7 +215,11 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .acknowledge(let subscriptionID, let key):
             self.consumers[subscriptionID]?.acknowledge(key)
         case .grantCredit(let subscriptionID, let credit):
-            self.consumers[subscriptionID]?.addCredit(credit)
+            if context.channel.isWritable {
+                self.consumers[subscriptionID]?.addCredit(credit)
+            } else {
+                self.withheldCredit[subscriptionID, default: 0] += credit
+            }
         case .storePacketID(let incoming, let packetID, let held):
             let operation = self.registry.packetIDChanged(clientID: self.machine.clientID, incoming: incoming, packetID: packetID, held: held)
             let logger = self.logger
@@ -286,7 +305,8 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                         sessionPresent: attached.sessionPresent,
                         subscriptions: attached.subscriptions,
                         incomingPacketIDs: attached.incomingPacketIDs,
-                        outgoingPacketIDs: attached.outgoingPacketIDs
+                        outgoingPacketIDs: attached.outgoingPacketIDs,
+                        unacknowledged: attached.unacknowledged
                     )
                 )
             case .failure(let error):
@@ -373,7 +393,13 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         for consumer in self.consumers.values { consumer.close() }
         self.consumers = [:]
-        self.registry.detach(clientID: end.clientID, connectionID: self.connectionID, persistentExpiry: end.persistentExpiry, eventLoop: context.eventLoop)
+        self.registry.detach(
+            clientID: end.clientID,
+            connectionID: self.connectionID,
+            persistentExpiry: end.persistentExpiry,
+            unacknowledged: end.unacknowledged,
+            eventLoop: context.eventLoop
+        )
         if let will = end.will {
             self.registry.scheduleWill(will, clientID: end.clientID, delay: end.willDelay, eventLoop: context.eventLoop)
         }

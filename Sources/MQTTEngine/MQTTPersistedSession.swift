@@ -1,3 +1,4 @@
+import BrokerStore
 import MQTTCodec
 import NIOCore
 
@@ -20,9 +21,23 @@ import NIOCore
 /// 13  2   subscription count N
 /// 15  ... N × (filter: u16 length + UTF-8, queue name: u16 length + UTF-8,
 ///              options byte (MQTT 5 SUBSCRIBE layout), subscription identifier u32 (0: none))
+/// then (layout 2 only):
+///     2   unacknowledged count U
+///     ... U × (queue id u32, message id u64, packet id u16)
 /// ```
+/// Layout 1 records (no unacknowledged deliveries) are still read.
 struct MQTTPersistedSession: Hashable, Sendable {
-    static let layoutVersion: UInt8 = 1
+    static let layoutVersion: UInt8 = 2
+    static let layoutVersionWithoutUnacknowledged: UInt8 = 1
+
+    /// A QoS 1/2 PUBLISH the client had not acknowledged when it went away: sent again with the
+    /// same packet id on reconnect (MQTT 3.1.1 4.4, MQTT 5 4.4), which QoS 2 receivers rely on to
+    /// recognise a message they already have.
+    struct UnacknowledgedDelivery: Hashable, Sendable {
+        var queue: QueueID
+        var message: MessageID
+        var packetID: UInt16
+    }
     static let neverExpires: UInt32 = 0xFFFF_FFFF
 
     struct Subscription: Hashable, Sendable {
@@ -36,6 +51,7 @@ struct MQTTPersistedSession: Hashable, Sendable {
     var expiryInterval: UInt32
     var disconnectedAt: Int64
     var subscriptions: [Subscription]
+    var unacknowledged: [UnacknowledgedDelivery] = []
 
     /// The durable queue of a persistent session's subscription to `filter`.
     static func queueName(clientID: String, filter: String) -> String {
@@ -77,20 +93,28 @@ struct MQTTPersistedSession: Hashable, Sendable {
             buffer.writeInteger(options)
             buffer.writeInteger(UInt32(subscription.subscriptionIdentifier ?? 0))
         }
+        buffer.writeInteger(UInt16(min(self.unacknowledged.count, Int(UInt16.max))))
+        for delivery in self.unacknowledged.prefix(Int(UInt16.max)) {
+            buffer.writeInteger(delivery.queue.rawValue)
+            buffer.writeInteger(delivery.message.rawValue)
+            buffer.writeInteger(delivery.packetID)
+        }
         return Array(buffer.readableBytesView)
     }
 
-    init(clientID: String, expiryInterval: UInt32, disconnectedAt: Int64, subscriptions: [Subscription]) {
+    init(clientID: String, expiryInterval: UInt32, disconnectedAt: Int64, subscriptions: [Subscription], unacknowledged: [UnacknowledgedDelivery] = []) {
         self.clientID = clientID
         self.expiryInterval = expiryInterval
         self.disconnectedAt = disconnectedAt
         self.subscriptions = subscriptions
+        self.unacknowledged = unacknowledged
     }
 
     /// nil when the bytes are not a session of a known layout.
     init?(clientID: String, bytes: [UInt8]) {
         var buffer = ByteBuffer(bytes: bytes)
-        guard buffer.readInteger(as: UInt8.self) == Self.layoutVersion,
+        guard let version = buffer.readInteger(as: UInt8.self),
+            version == Self.layoutVersion || version == Self.layoutVersionWithoutUnacknowledged,
             let expiry = buffer.readInteger(as: UInt32.self),
             let disconnectedAt = buffer.readInteger(as: Int64.self),
             let count = buffer.readInteger(as: UInt16.self)
@@ -111,7 +135,17 @@ struct MQTTPersistedSession: Hashable, Sendable {
                 )
             )
         }
-        self.init(clientID: clientID, expiryInterval: expiry, disconnectedAt: disconnectedAt, subscriptions: subscriptions)
+        var unacknowledged: [UnacknowledgedDelivery] = []
+        if version == Self.layoutVersion {
+            guard let count = buffer.readInteger(as: UInt16.self) else { return nil }
+            for _ in 0..<count {
+                guard let queue = buffer.readInteger(as: UInt32.self), let message = buffer.readInteger(as: UInt64.self),
+                    let packetID = buffer.readInteger(as: UInt16.self)
+                else { return nil }
+                unacknowledged.append(UnacknowledgedDelivery(queue: QueueID(queue), message: MessageID(message), packetID: packetID))
+            }
+        }
+        self.init(clientID: clientID, expiryInterval: expiry, disconnectedAt: disconnectedAt, subscriptions: subscriptions, unacknowledged: unacknowledged)
     }
 }
 

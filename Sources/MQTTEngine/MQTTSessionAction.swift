@@ -94,4 +94,6 @@ struct MQTTSessionEnd {
     var will: MQTTWill?
     var willDelay: UInt32
     var takenOver: Bool
+    /// QoS 1/2 PUBLISHes in flight, to send again with the same packet ids (persistent sessions).
+    var unacknowledged: [MQTTPersistedSession.UnacknowledgedDelivery] = []
 }

@@ -50,6 +50,8 @@ final class MQTTSessionRegistry: @unchecked Sendable {
         var subscriptions: [MQTTPersistedSession.Subscription]
         var incomingPacketIDs: Set<UInt16>
         var outgoingPacketIDs: Set<UInt16>
+        /// PUBLISHes to send again with these packet ids when their messages come back.
+        var unacknowledged: [MQTTPersistedSession.UnacknowledgedDelivery] = []
     }
 
     init(broker: Broker, logger: Logger) {
@@ -192,10 +194,17 @@ final class MQTTSessionRegistry: @unchecked Sendable {
                 sessionPresent: kept != nil,
                 subscriptions: kept?.subscriptions ?? [],
                 incomingPacketIDs: kept == nil ? [] : self.incomingPacketIDs[clientID] ?? [],
-                outgoingPacketIDs: kept == nil ? [] : self.outgoingPacketIDs[clientID] ?? []
+                outgoingPacketIDs: kept == nil ? [] : self.outgoingPacketIDs[clientID] ?? [],
+                unacknowledged: kept?.unacknowledged ?? []
             )
             if let persistentExpiry {
-                let session = MQTTPersistedSession(clientID: clientID, expiryInterval: persistentExpiry, disconnectedAt: 0, subscriptions: kept?.subscriptions ?? [])
+                let session = MQTTPersistedSession(
+                    clientID: clientID,
+                    expiryInterval: persistentExpiry,
+                    disconnectedAt: 0,
+                    subscriptions: kept?.subscriptions ?? [],
+                    unacknowledged: kept?.unacknowledged ?? []
+                )
                 self.sessions[clientID] = session
                 operations.append(.putRecord(.mqttSessions, key: MQTTPersistedSession.sessionKey(clientID), value: session.encoded()))
             }
@@ -222,8 +231,15 @@ final class MQTTSessionRegistry: @unchecked Sendable {
     }
 
     /// The connection of `clientID` ended. A persistent session is kept (with its expiry timer
-    /// started); otherwise it and its stored state are removed.
-    func detach(clientID: String, connectionID: UInt64, persistentExpiry: UInt32?, eventLoop: any EventLoop) {
+    /// started, and the packet ids of the PUBLISHes the client had not acknowledged); otherwise it
+    /// and its stored state are removed.
+    func detach(
+        clientID: String,
+        connectionID: UInt64,
+        persistentExpiry: UInt32?,
+        unacknowledged: [MQTTPersistedSession.UnacknowledgedDelivery] = [],
+        eventLoop: any EventLoop
+    ) {
         let now = self.broker.clock.now()
         var operations: [StoreOperation] = []
         var queuesToDelete: [String] = []
@@ -235,6 +251,7 @@ final class MQTTSessionRegistry: @unchecked Sendable {
             if let persistentExpiry, var session = self.sessions[clientID] {
                 session.expiryInterval = persistentExpiry
                 session.disconnectedAt = now
+                session.unacknowledged = unacknowledged
                 self.sessions[clientID] = session
                 operations.append(.putRecord(.mqttSessions, key: MQTTPersistedSession.sessionKey(clientID), value: session.encoded()))
                 return session

@@ -54,7 +54,7 @@ extension MQTTSessionStateMachine {
         if message.qos == .atMostOnce {
             self.sendOutgoing(message, packetID: nil, now: now, into: &actions)
         } else if self.session.pending.isEmpty, self.session.outgoing.count < self.session.outgoingWindow,
-            let packetID = self.allocatePacketID()
+            let packetID = self.allocatePacketID(for: message.key)
         {
             self.sendOutgoing(message, packetID: packetID, now: now, into: &actions)
         } else {
@@ -124,21 +124,29 @@ extension MQTTSessionStateMachine {
         actions.append(.grantCredit(subscriptionID: subscriptionID, 1))
     }
 
-    private mutating func allocatePacketID() -> UInt16? {
-        guard self.session.outgoing.count < Int(UInt16.max) else { return nil }
+    /// The packet id for a PUBLISH of the message at `key`: the one it had when the client last
+    /// left it unacknowledged, else the next free one that is not kept for such a resend.
+    private mutating func allocatePacketID(for key: EntryKey?) -> UInt16? {
+        if let key, !self.session.resendPacketIDs.isEmpty,
+            let packetID = self.session.resendPacketIDs.removeValue(forKey: ResendKey(queue: key.queue, message: key.message))
+        {
+            self.session.reservedPacketIDs.remove(packetID)
+            if self.session.outgoing[packetID] == nil { return packetID }
+        }
+        guard self.session.outgoing.count + self.session.reservedPacketIDs.count < Int(UInt16.max) else { return nil }
         while true {
             let candidate = self.session.nextPacketID
             self.session.nextPacketID = candidate == UInt16.max ? 1 : candidate + 1
-            if self.session.outgoing[candidate] == nil { return candidate }
+            if self.session.outgoing[candidate] == nil, !self.session.reservedPacketIDs.contains(candidate) { return candidate }
         }
     }
 
     /// Sends waiting messages while the client's window has room.
     private mutating func sendPending(now: Int64, into actions: inout [MQTTSessionAction]) {
-        while !self.session.pending.isEmpty, self.session.outgoing.count < self.session.outgoingWindow,
-            let packetID = self.allocatePacketID()
+        while let message = self.session.pending.first, self.session.outgoing.count < self.session.outgoingWindow,
+            let packetID = self.allocatePacketID(for: message.key)
         {
-            let message = self.session.pending.removeFirst()
+            self.session.pending.removeFirst()
             if let expiration = message.expiration, expiration <= now {
                 self.session.nextPacketID = packetID  // unused; hand it out again
                 self.settle(message, into: &actions)

@@ -68,6 +68,10 @@ struct MQTTSessionStateMachine {
         var outgoing: [UInt16: OutgoingInFlight] = [:]
         var pending: [OutgoingMessage] = []
         var nextPacketID: UInt16 = 1
+        /// Packet ids of PUBLISHes the client had not acknowledged in its last connection, by the
+        /// message they carried: its redelivery reuses the id, and new messages do not take it.
+        var resendPacketIDs: [ResendKey: UInt16] = [:]
+        var reservedPacketIDs: Set<UInt16> = []
 
         var subscriptions: [String: MQTTActiveSubscription] = [:]
         var filterBySubscriptionID: [Int: String] = [:]
@@ -83,6 +87,12 @@ struct MQTTSessionStateMachine {
         case storing
         /// Committed and PUBREC sent; waiting for PUBREL.
         case received
+    }
+
+    /// A message in a subscription queue, whatever its priority (which is not part of the record).
+    struct ResendKey: Hashable {
+        var queue: QueueID
+        var message: MessageID
     }
 
     struct OutgoingInFlight {
@@ -186,7 +196,8 @@ struct MQTTSessionStateMachine {
         sessionPresent: Bool,
         subscriptions: [MQTTPersistedSession.Subscription],
         incomingPacketIDs: Set<UInt16>,
-        outgoingPacketIDs: Set<UInt16>
+        outgoingPacketIDs: Set<UInt16>,
+        unacknowledged: [MQTTPersistedSession.UnacknowledgedDelivery] = []
     ) -> [MQTTSessionAction] {
         switch self.phase {
         case .attaching:
@@ -222,6 +233,10 @@ struct MQTTSessionStateMachine {
         for packetID in outgoingPacketIDs.sorted() {
             self.session.outgoing[packetID] = OutgoingInFlight(subscriptionID: nil, key: nil, stage: .awaitingPubComp)
             actions.append(.send(.pubRel(MQTTPubRelPacket(packetIdentifier: packetID))))
+        }
+        for delivery in unacknowledged where self.session.outgoing[delivery.packetID] == nil {
+            self.session.resendPacketIDs[ResendKey(queue: delivery.queue, message: delivery.message)] = delivery.packetID
+            self.session.reservedPacketIDs.insert(delivery.packetID)
         }
         if !restored.isEmpty {
             actions.append(.resumeSubscriptions(restored, credit: self.session.outgoingWindow))
@@ -355,10 +370,19 @@ struct MQTTSessionStateMachine {
                     subscriptions: Array(session.subscriptions.values),
                     will: will,
                     willDelay: willDelay,
-                    takenOver: session.takenOver
+                    takenOver: session.takenOver,
+                    unacknowledged: session.isPersistent ? self.unacknowledgedDeliveries : []
                 )
             )
         ]
+    }
+
+    /// QoS 1/2 PUBLISHes sent and not yet acknowledged (PUBACK, PUBREC) by the client.
+    private var unacknowledgedDeliveries: [MQTTPersistedSession.UnacknowledgedDelivery] {
+        self.session.outgoing.compactMap { packetID, inFlight in
+            guard let key = inFlight.key, inFlight.stage != .awaitingPubComp else { return nil }
+            return MQTTPersistedSession.UnacknowledgedDelivery(queue: key.queue, message: key.message, packetID: packetID)
+        }.sorted { $0.packetID < $1.packetID }
     }
 
     // MARK: Failures

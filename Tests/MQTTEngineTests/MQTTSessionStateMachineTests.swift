@@ -232,6 +232,32 @@ import Testing
         #expect(!publish.retain)
     }
 
+    @Test func anUnacknowledgedPublishIsSentAgainWithItsPacketIDAfterReconnect() throws {
+        var (first, _) = self.connected(MQTTConnectPacket(protocolVersion: .v3_1_1, clientIdentifier: "c", cleanStart: false))
+        let subscription = self.subscribe(&first, "a/b", options: MQTTSubscriptionOptions(qos: .exactlyOnce))
+        let body = MQTTStoredBody(payload: ByteBuffer(string: "m"), qos: .exactlyOnce)
+        _ = first.deliveriesArrived(subscriptionID: subscription, [1, 2, 3].map { self.delivery($0, body) }, now: 0)
+        _ = first.packetReceived(.pubRec(MQTTPubRecPacket(packetIdentifier: 1)), now: 0)  // 1 is past PUBREC: PUBREL owed
+        guard case .endSession(let end)? = first.channelInactive().first else { Issue.record("no end"); return }
+        #expect(end.unacknowledged.map(\.packetID) == [2, 3])
+        #expect(end.unacknowledged.map(\.message) == [MessageID(2), MessageID(3)])
+
+        var second = MQTTSessionStateMachine(configuration: Self.configuration)
+        _ = second.connectReceived(MQTTConnectPacket(protocolVersion: .v3_1_1, clientIdentifier: "c", cleanStart: false), generatedClientID: "g")
+        let stored = MQTTPersistedSession.Subscription(filter: "a/b", queueName: "mqtt/c/a/b", options: MQTTSubscriptionOptions(qos: .exactlyOnce), subscriptionIdentifier: nil)
+        let resumed = second.sessionAttached(sessionPresent: true, subscriptions: [stored], incomingPacketIDs: [], outgoingPacketIDs: [1], unacknowledged: end.unacknowledged)
+        guard case .resumeSubscriptions(let restored, _)? = resumed.last else { Issue.record("no resume"); return }
+        let resumedID = try #require(restored.first?.id)
+        // A new message first: it must not take a kept id. Then the two returning ones, in queue order.
+        let actions = second.deliveriesArrived(subscriptionID: resumedID, [self.delivery(9, body), self.delivery(2, body, count: 1), self.delivery(3, body, count: 1)], now: 0)
+        let publishes = actions.sentPackets.compactMap { packet -> MQTTPublishPacket? in
+            if case .publish(let publish) = packet { return publish }
+            return nil
+        }
+        #expect(publishes.map(\.packetIdentifier) == [4, 2, 3])
+        #expect(publishes.map(\.duplicate) == [false, true, true])
+    }
+
     @Test func qos0DeliveriesAreSettledAtOnce() {
         var (machine, _) = self.connected(MQTTConnectPacket(protocolVersion: .v3_1_1, clientIdentifier: "c"))
         let subscription = self.subscribe(&machine, "a/b", options: MQTTSubscriptionOptions(qos: .atMostOnce))
@@ -384,11 +410,23 @@ import Testing
         #expect(MQTTErrorMapping.subscribeReasonCode(for: BrokerError(.invalidArgument, "")) == .topicFilterInvalid)
     }
 
+    @Test func aLayoutOneSessionRecordIsStillRead() {
+        // version 1, expiry 30, disconnected at 99, one subscription "a" -> "q", QoS 1, no identifier
+        let bytes: [UInt8] = [0x01, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 99, 0, 1, 0, 1, 0x61, 0, 1, 0x71, 0x01, 0, 0, 0, 0]
+        let session = MQTTPersistedSession(clientID: "c", bytes: bytes)
+        #expect(session?.subscriptions.map(\.filter) == ["a"])
+        #expect(session?.unacknowledged == [])
+        #expect(session?.expiryInterval == 30)
+    }
+
     @Test func persistedSessionRoundTrips() {
         let session = MQTTPersistedSession(clientID: "c/1", expiryInterval: 30, disconnectedAt: 99, subscriptions: [
             .init(filter: "a/+", queueName: "mqtt/c/1/a/+", options: MQTTSubscriptionOptions(qos: .exactlyOnce, noLocal: true, retainAsPublished: true, retainHandling: .doNotSend), subscriptionIdentifier: 5),
         ])
         #expect(MQTTPersistedSession(clientID: "c/1", bytes: session.encoded()) == session)
+        var withResends = session
+        withResends.unacknowledged = [.init(queue: QueueID(7), message: MessageID(0x0102_0304_0506), packetID: 0xBEEF)]
+        #expect(MQTTPersistedSession(clientID: "c/1", bytes: withResends.encoded()) == withResends)
         let key = MQTTPersistedSession.packetKey(incoming: true, clientID: "c/1", packetID: 0x1234)
         let parsed = MQTTPersistedSession.parsePacketKey(key)
         #expect(parsed?.incoming == true)

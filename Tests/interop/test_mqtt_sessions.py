@@ -1,12 +1,14 @@
 """Persistent sessions, retained messages, wills and shared subscriptions."""
 import time
 
+import pytest
+
 import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
 
 from conftest import wait_until
-from mqtt_helpers import Client
+from mqtt_helpers import Client, RawConnection, connect_packet, mqtt_string, packet
 
 
 def test_v311_persistent_session_keeps_subscriptions_and_queued_messages(broker):
@@ -64,6 +66,58 @@ def test_unacknowledged_qos1_is_redelivered_with_dup(broker):
     message = back.receive()
     assert message.payload == b"again"
     assert message.dup
+
+
+def raw_publishes(raw, count):
+    """Reads `count` 3.1.1 PUBLISH packets (skipping anything else): (packet id or None, dup, payload) each."""
+    publishes = []
+    while len(publishes) < count:
+        read = raw.read_packet()
+        assert read is not None, f"connection closed after {len(publishes)} PUBLISHes"
+        first, body = read
+        if first >> 4 != 3:
+            continue
+        topic_end = 2 + int.from_bytes(body[0:2], "big")
+        if (first >> 1) & 0x03 == 0:  # QoS 0: no packet id
+            publishes.append((None, bool(first & 0x08), body[topic_end:]))
+            continue
+        packet_id = int.from_bytes(body[topic_end:topic_end + 2], "big")
+        publishes.append((packet_id, bool(first & 0x08), body[topic_end + 2:]))
+    return publishes
+
+
+def raw_subscriber(broker, client_id, topic, qos):
+    raw = RawConnection(broker)
+    raw.send(connect_packet(client_id, version=4, clean=False))
+    assert raw.read_packet()[0] == 0x20  # CONNACK
+    raw.send(packet(0x82, b"\x00\x07" + mqtt_string(topic) + bytes([qos])))
+    return raw
+
+
+@pytest.mark.parametrize("qos", [1, 2])
+def test_unacknowledged_publishes_come_back_with_their_packet_ids(broker, qos):
+    # MQTT 3.1.1 4.4: on reconnect the server re-sends unacknowledged PUBLISHes with their original
+    # packet identifiers (QoS 2 receivers use the id to recognise a message they already have).
+    raw = raw_subscriber(broker, f"resend{qos}", "resend/t", qos)
+    assert raw.read_packet()[0] == 0x90  # SUBACK
+    publisher = Client(broker, "resend-publisher", version=4)
+    for index in range(3):
+        publisher.publish("resend/t", f"m{index}", qos=1)
+    first = raw_publishes(raw, 3)
+    assert [payload for _, _, payload in first] == [b"m0", b"m1", b"m2"]
+    assert not any(dup for _, dup, _ in first)
+    raw.close()  # no PUBACK / PUBREC: all three unacknowledged
+    # A new message while away must not take one of the kept ids.
+    publisher.publish("resend/t", "m3", qos=1)
+    wait_until(lambda: (broker.queue_stat(f"mqtt/resend{qos}/resend/t") or {}).get("inFlight") == 0, message="deliveries returned")
+    back = RawConnection(broker)
+    back.send(connect_packet(f"resend{qos}", version=4, clean=False))
+    assert back.read_packet() == (0x20, b"\x01\x00")  # CONNACK, session present
+    again = raw_publishes(back, 4)
+    assert [(packet_id, dup, payload) for packet_id, dup, payload in again[:3]] == [(packet_id, True, payload) for packet_id, _, payload in first]
+    assert again[3][2] == b"m3" and again[3][0] not in {packet_id for packet_id, _, _ in first}
+    back.close()
+    publisher.disconnect()
 
 
 def test_v5_session_expiry(broker):

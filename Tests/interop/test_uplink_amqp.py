@@ -161,6 +161,7 @@ def test_messages_the_peer_rejects_go_to_the_dead_letter_queue(broker_factory):
         edge = broker_factory(extra_args=["--uplink", f"amqp://127.0.0.1:{port}", "--forward", "telemetry/#"], name="edge")
         produce(edge, 5)
         wait_until(lambda: queue_messages(edge, "$uplink.default.dlq") == 5, timeout=60, interval=0.1, message="5 dead-lettered messages")
-        assert queue_messages(edge, "$uplink.default") == 0
+        # The copy is made durable first, then the original is acknowledged: wait for that too.
+        wait_until(lambda: queue_messages(edge, "$uplink.default") == 0, timeout=10, message="the originals removed")
     finally:
         container.stop()
