@@ -29,6 +29,12 @@ public struct BrokerConfiguration: Sendable {
         self.queueWindowBytes = max(1024, queueWindowBytes)
     }
 
+    /// Whether any address policy blocks producers when full (front ends skip the capacity
+    /// check on every publish otherwise).
+    public var hasBlockingPolicies: Bool {
+        self.defaultPolicy.fullPolicy == .block || self.addressPolicies.contains { $0.policy.fullPolicy == .block }
+    }
+
     /// The policy that applies to `address`.
     public func policy(for address: String) -> AddressPolicy {
         for (pattern, policy) in self.addressPolicies where TopicFilter(pattern).matches(address) {

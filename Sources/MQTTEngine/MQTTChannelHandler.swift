@@ -30,6 +30,9 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// messages wait in their queues (bounded, on disk past the window) instead of in this
     /// connection's write buffer; granted when it drains below the low watermark.
     private var withheldCredit: [Int: Int] = [:]
+    /// A publish that waits for room in a full queue whose address policy is `block`: reading
+    /// stops (TCP pushes back on the client) and packets already read wait behind it, in order.
+    private var blockedPublication: MQTTIncomingPublication?
     private var heldPackets: [MQTTPacket] = []
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -92,6 +95,11 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard self.heldPackets.count < Self.maximumHeldPackets else {
                 return self.run([.close(nil, reason: "too many packets before CONNACK")])
             }
+            self.heldPackets.append(packet)
+            return
+        }
+        if self.blockedPublication != nil {
+            // Reading is paused: only packets decoded from bytes already read arrive here.
             self.heldPackets.append(packet)
             return
         }
@@ -180,7 +188,11 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .startKeepAlive(let seconds):
             self.startKeepAlive(seconds: seconds, context: context)
         case .publish(let publication):
-            self.publish(publication, context: context)
+            if let full = self.fullBlockingQueue(for: publication.topic) {
+                self.waitForRoom(publication, in: full, context: context)
+            } else {
+                self.publish(publication, context: context)
+            }
         case .resumeSubscriptions(let subscriptions, let credit):
             for subscription in subscriptions {
                 do {
@@ -312,13 +324,55 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .failure(let error):
                 handler.run(handler.machine.refuseConnect(.serverUnavailable, "session not available: \(error)"))
             }
-            let held = handler.heldPackets
-            handler.heldPackets = []
-            for packet in held {
-                handler.dispatch(packet)
-            }
+            handler.replayHeldPackets()
             handler.flush()
         }
+    }
+
+    /// Dispatches packets held while the session attached or a publish waited for room, in
+    /// order, until one of them blocks again.
+    private func replayHeldPackets() {
+        while self.blockedPublication == nil, !self.machine.isAwaitingSession, !self.heldPackets.isEmpty {
+            self.dispatch(self.heldPackets.removeFirst())
+        }
+    }
+
+    // MARK: Full queues (policy `block`)
+
+    /// A queue the topic routes to that is full and whose address blocks producers; nil at once
+    /// when no address policy blocks (the common case costs one flag check).
+    private func fullBlockingQueue(for topic: String) -> Queue? {
+        guard self.broker.configuration.hasBlockingPolicies else { return nil }
+        return self.broker.route(topic).first { $0.isFull && self.broker.policy(for: $0.address).fullPolicy == .block }
+    }
+
+    private func waitForRoom(_ publication: MQTTIncomingPublication, in queue: Queue, context: ChannelHandlerContext) {
+        if self.blockedPublication == nil {
+            self.logger.debug("mqtt publisher blocked: queue full", metadata: ["outpost.queue": "\(queue.name)"])
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+        self.blockedPublication = publication
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        queue.whenNotFull {
+            bound.eventLoop.execute { bound.value.roomAvailable() }
+        }
+    }
+
+    /// A queue the blocked publish waited for has room: publish it (unless another queue of the
+    /// topic is full now), then carry on with what was held and resume reading.
+    private func roomAvailable() {
+        guard let publication = self.blockedPublication, let context = self.context, context.channel.isActive else { return }
+        if let full = self.fullBlockingQueue(for: publication.topic) {
+            return self.waitForRoom(publication, in: full, context: context)
+        }
+        self.blockedPublication = nil
+        self.publish(publication, context: context)
+        self.replayHeldPackets()
+        if self.blockedPublication == nil {
+            // Turning autoRead back on makes the channel read again.
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+        self.flush()
     }
 
     private func startKeepAlive(seconds: UInt16, context: ChannelHandlerContext) {
@@ -328,6 +382,8 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.keepAliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
             let handler = bound.value
+            // A client whose publish is held for room is silent because the broker stopped reading.
+            if handler.blockedPublication != nil { handler.lastActivity = .now() }
             if NIODeadline.now() - handler.lastActivity >= limit {
                 task.cancel()
                 handler.run(handler.machine.keepAliveExpired())
