@@ -12,33 +12,30 @@ extension QueueStateMachine {
     /// tested, so an event costs the new entries, not the window.
     mutating func dispatchSelecting(now: Int64, actions: inout Actions) {
         var byConsumer: [ConsumerID: Int] = [:]
-        guard var cursor = self.firstUntestedPosition() else { return }
-        while let entry = self.ready.first(after: cursor) {
+        var cursor: EntryKey? = nil
+        while let start = self.firstUntestedPosition(after: cursor), let entry = self.ready.first(after: start) {
             cursor = entry.key
             if let expiration = entry.message.expiration, expiration <= now {
                 self.ready.remove(entry.key)
                 self.expiredWhileReady(entry, actions: &actions)
                 continue
             }
-            guard let index = self.consumerTaking(entry) else {
-                if !self.consumers.contains(where: { $0.credit > 0 }) { break }
-                continue
-            }
+            guard let index = self.consumerTaking(entry) else { continue }
             self.ready.remove(entry.key)
             self.deliver(entry, toConsumerAt: index, actions: &actions, byConsumer: &byConsumer)
-            if !self.consumers.contains(where: { $0.credit > 0 }) { break }
         }
     }
 
-    /// Where the ready walk starts: before everything when a consumer without a filter has credit,
-    /// else after the entries every filtered consumer with credit has tested; nil when no consumer
-    /// has credit (wrapped, because "before everything" is itself nil).
-    private func firstUntestedPosition() -> EntryKey?? {
+    /// Where the walk goes on after `cursor` (the last entry it visited): at once when a consumer
+    /// without a filter has credit, else past what every filtered consumer with credit has already
+    /// tested, so tested stretches of the window are jumped over, not walked. nil when no consumer
+    /// has credit (wrapped, because "from the start" is itself nil).
+    private func firstUntestedPosition(after cursor: EntryKey?) -> EntryKey?? {
         var start: EntryKey?? = .none
         for consumer in self.consumers where consumer.credit > 0 {
-            guard let selection = consumer.selection else { return .some(nil) }
-            let tested = selection.readyTestedThrough
-            start = .some(start.map { .earliest($0, tested) } ?? tested)
+            guard let selection = consumer.selection else { return .some(cursor) }
+            let untestedAfter: EntryKey? = .latest(cursor, selection.readyTestedThrough)
+            start = .some(start.map { .earliest($0, untestedAfter) } ?? untestedAfter)
         }
         return start
     }

@@ -16,30 +16,34 @@ import NIOCore
 ///   `x-opt-jms-type` annotation), `JMSMessageID` and `JMSCorrelationID` (message-id and
 ///   correlation-id as Qpid JMS spells them: `ID:` strings as they are, other strings, numbers,
 ///   UUIDs and binary with its `ID:AMQP_…:` prefixes; a correlation-id string stays as it is).
+///
+/// An AMQP message is only indexed up front (section boundaries, by skipping); each identifier
+/// then decodes just what it reads — one application property, or the properties section — so a
+/// selector on one property costs a key comparison per property, not a decode of the message.
 public struct SelectorMessageView: SelectorPropertySource {
     private let message: StoredMessage
-    private let amqp: AMQPEncodedMessage?
-    private let applicationProperties: AMQPMap?
+    private let amqp: AMQPMessageSections?
     private let mqtt: MQTTStoredBody?
 
-    /// Reads the sections a selector looks at; a body that does not parse has no properties.
+    /// Indexes the message; a body that does not parse has no properties.
     public init(_ message: StoredMessage) {
         self.message = message
         switch message.origin {
         case .amqp:
-            let amqp = try? AMQPEncodedMessage(parsing: message.body)
-            self.amqp = amqp
-            self.applicationProperties = (try? amqp?.decodeApplicationProperties()) ?? nil
+            self.amqp = try? AMQPMessageSections(indexing: message.body)
             self.mqtt = nil
         case .mqtt:
             self.amqp = nil
-            self.applicationProperties = nil
             self.mqtt = try? MQTTStoredBody(decoding: message.body)
         default:
             self.amqp = nil
-            self.applicationProperties = nil
             self.mqtt = nil
         }
+    }
+
+    /// The AMQP properties section, decoded for the JMS header identifiers that read it.
+    private var amqpProperties: AMQPProperties? {
+        (try? self.amqp?.decodeProperties()) ?? nil
     }
 
     public func selectorValue(for identifier: String) -> SelectorValue? {
@@ -49,25 +53,26 @@ public struct SelectorMessageView: SelectorPropertySource {
         case "JMSDeliveryMode":
             return .string(self.message.isDurable ? "PERSISTENT" : "NON_PERSISTENT")
         case "JMSTimestamp":
-            return .integer(self.amqp?.properties?.creationTime ?? self.message.creationTime)
+            return .integer(self.amqpProperties?.creationTime ?? self.message.creationTime)
         case "JMSExpiration":
-            return .integer(self.amqp?.properties?.absoluteExpiryTime ?? self.message.expiration ?? 0)
+            return .integer(self.amqpProperties?.absoluteExpiryTime ?? self.message.expiration ?? 0)
         case "JMSType":
-            if let subject = self.amqp?.properties?.subject { return .string(subject) }
-            return self.amqp?.messageAnnotations?[symbol: "x-opt-jms-type"].flatMap(Self.selectorValue(of:))
+            if let subject = self.amqpProperties?.subject { return .string(subject) }
+            let annotations = (try? self.amqp?.decodeMessageAnnotations()) ?? nil
+            return annotations?[symbol: "x-opt-jms-type"].flatMap(Self.selectorValue(of:))
         case "JMSMessageID":
-            if let id = self.amqp?.properties?.messageID { return Self.jmsIdentifier(id).map(SelectorValue.string) }
-            return self.amqp == nil ? .string("ID:\(self.message.id.rawValue)") : nil
+            if let id = self.amqpProperties?.messageID { return Self.jmsIdentifier(id).map(SelectorValue.string) }
+            return self.message.origin == .amqp ? nil : .string("ID:\(self.message.id.rawValue)")
         case "JMSCorrelationID":
-            if let id = self.amqp?.properties?.correlationID {
+            if let id = self.amqpProperties?.correlationID {
                 if case .string(let text) = id { return .string(text) }
                 return Self.jmsIdentifier(id).map(SelectorValue.string)
             }
             guard let data = self.mqtt?.correlationData else { return nil }
             return data.getString(at: data.readerIndex, length: data.readableBytes).map(SelectorValue.string)
         default:
-            if let applicationProperties {
-                return applicationProperties[string: identifier].flatMap(Self.selectorValue(of:))
+            if let amqp = self.amqp {
+                return ((try? amqp.applicationProperty(identifier)) ?? nil).flatMap(Self.selectorValue(of:))
             }
             return self.mqtt?.userProperties.first { $0.name == identifier }.map { .string($0.value) }
         }

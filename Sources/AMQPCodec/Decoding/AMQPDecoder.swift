@@ -155,6 +155,22 @@ struct AMQPDecoder {
         return String(decoding: utf8, as: UTF8.self)
     }
 
+    /// Steps back over bytes just read (to skip a value whose constructor was already consumed).
+    mutating func readerIndexBack(by count: Int) {
+        self.readerIndex = max(0, self.readerIndex - count)
+    }
+
+    /// Whether the next `length` bytes equal `expected`, consuming them either way (comparing a map
+    /// key with a name without making a String of it).
+    mutating func readBytes(length: Int, equalTo expected: some Collection<UInt8>, _ context: @autoclosure () -> String) throws -> Bool {
+        guard length <= self.readableBytes else {
+            throw self.error(.sizeExceedsRemainingBytes, context(), size: length)
+        }
+        let actual = UnsafeRawBufferPointer(rebasing: self.bytes[self.readerIndex..<(self.readerIndex + length)])
+        self.readerIndex += length
+        return length == expected.count && actual.elementsEqual(expected)
+    }
+
     /// Takes `count` values from the budget, failing when the input cannot justify that many.
     mutating func spendValueBudget(_ count: Int, _ context: @autoclosure () -> String) throws {
         guard count <= self.valueBudget else {
