@@ -32,6 +32,7 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     fuzzFrameDecoder(input, expectingProtocolHeader: true)
     fuzzFrameDecoder(input, expectingProtocolHeader: false)
     fuzzMessageParser(input)
+    fuzzSectionIndex(input)
     fuzzValueDecoder(input)
     return 0
 }
@@ -81,6 +82,22 @@ private func fuzzMessageParser(_ input: ByteBuffer) {
         return
     } catch {
         fatalError("message parser threw a foreign error: \(error)")
+    }
+}
+
+/// The selector's lazy reader: indexing and single-property reads must return or throw, never trap.
+private func fuzzSectionIndex(_ input: ByteBuffer) {
+    do {
+        let sections = try AMQPMessageSections(indexing: input)
+        _ = try? sections.decodeHeader()
+        _ = try? sections.decodeProperties()
+        _ = try? sections.decodeMessageAnnotations()
+        _ = try? sections.applicationProperty("k")
+        _ = try? sections.applicationProperty("")
+    } catch is AMQPDecodingError {
+        return
+    } catch {
+        fatalError("section index threw a foreign error: \(error)")
     }
 }
 
