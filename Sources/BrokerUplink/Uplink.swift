@@ -76,6 +76,8 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
     public func stop() -> EventLoopFuture<Void> {
         self.eventLoop.submit {
             self.run(self.machine.stopRequested())
+            // Acknowledgments still gathered must not come back as redeliveries when the consumer closes.
+            self.flushSettlements()
             self.consumer?.close()
             self.consumer = nil
         }
