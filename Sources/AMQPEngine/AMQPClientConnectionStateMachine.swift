@@ -328,12 +328,14 @@ public struct AMQPClientConnectionStateMachine: Sendable {
             clamping: max(0, Int64(peerNextIncoming) + Int64(flow.incomingWindow) - Int64(self.nextOutgoingTransferID))
         )
         var actions: [Action] = []
-        if let remote = flow.handle, let handle = self.remoteHandles[remote], var link = self.links[handle] {
-            if link.role == .sender {
+        // Fields are read, not the link copied: a copy held across `pump` would share its pending array.
+        if let remote = flow.handle, let handle = self.remoteHandles[remote], let role = self.links[handle]?.role,
+            let deliveryCount = self.links[handle]?.deliveryCount
+        {
+            if role == .sender {
                 let peerCount = flow.deliveryCount ?? 0
-                let credit = Int64(peerCount) + Int64(flow.linkCredit ?? 0) - Int64(link.deliveryCount)
-                link.credit = UInt32(clamping: max(0, credit))
-                self.links[handle] = link
+                let credit = Int64(peerCount) + Int64(flow.linkCredit ?? 0) - Int64(deliveryCount)
+                self.links[handle]?.credit = UInt32(clamping: max(0, credit))
                 actions.append(contentsOf: self.pump(handle))
                 if flow.drain, let drained = self.links[handle], drained.pending.isEmpty, drained.credit > 0 {
                     self.links[handle]?.deliveryCount &+= drained.credit
@@ -342,7 +344,7 @@ public struct AMQPClientConnectionStateMachine: Sendable {
                 } else if flow.echo {
                     actions.append(self.linkFlow(self.links[handle]!))
                 }
-            } else if flow.echo {
+            } else if flow.echo, let link = self.links[handle] {
                 actions.append(self.linkFlow(link))
             }
         }
@@ -517,11 +519,23 @@ public struct AMQPClientConnectionStateMachine: Sendable {
 
     /// Sends queued messages of one sender link within its credit and the session window.
     private mutating func pump(_ handle: UInt32) -> [Action] {
-        guard self.state == .open, var link = self.links[handle], link.role == .sender, link.remoteHandle != nil else { return [] }
+        // The link is taken out of the dictionary while it changes, so its `pending` array is not
+        // shared (and copied whole on the first change). Sent transfers leave `pending` in one
+        // removal after the loop: removing the first element per transfer shifted the whole backlog
+        // (hundreds of messages under an uplink) once per message.
+        guard self.state == .open, var link = self.links.removeValue(forKey: handle) else { return [] }
+        guard link.role == .sender, link.remoteHandle != nil, link.credit > 0, self.remoteIncomingWindow > 0,
+            !link.pending.isEmpty
+        else {
+            self.links[handle] = link
+            return []
+        }
         var actions: [Action] = []
         let chunk = Int(min(self.peerMaxFrameSize, UInt32(Int32.max))) - 8 - Self.transferOverhead
-        while link.credit > 0, self.remoteIncomingWindow > 0, !link.pending.isEmpty {
-            let next = link.pending.removeFirst()
+        var sentCount = 0
+        while link.credit > 0, self.remoteIncomingWindow > 0, sentCount < link.pending.count {
+            let next = link.pending[sentCount]
+            sentCount += 1
             let deliveryID = self.nextDeliveryID
             self.nextDeliveryID &+= 1
             var tag = ByteBuffer()
@@ -549,6 +563,7 @@ public struct AMQPClientConnectionStateMachine: Sendable {
             link.credit -= 1
             link.deliveryCount &+= 1
         }
+        link.pending.removeFirst(sentCount)
         self.links[handle] = link
         return actions
     }

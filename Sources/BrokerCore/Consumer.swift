@@ -34,6 +34,12 @@ public final class Consumer: Sendable {
         self.queue.handle { $0.acknowledge(key, now: $1) }
     }
 
+    /// Acknowledges several messages at once: one queue event and one store submission.
+    public func acknowledge(_ keys: [EntryKey]) {
+        guard !keys.isEmpty else { return }
+        self.queue.handle { $0.acknowledge(keys, now: $1) }
+    }
+
     /// The consumer gives the message back (AMQP released: not counted as an attempt;
     /// modified with delivery-failed: counted).
     public func release(_ key: EntryKey, countAttempt: Bool) {

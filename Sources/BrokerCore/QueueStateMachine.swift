@@ -330,6 +330,19 @@ struct QueueStateMachine {
         return actions
     }
 
+    /// Several acknowledgments as one event: one dispatch and one list of store removals, so
+    /// a consumer that settles in batches (the uplink) costs one store submission per batch.
+    mutating func acknowledge(_ keys: [EntryKey], now: Int64) -> Actions {
+        var actions = Actions()
+        for key in keys {
+            guard let inFlight = self.inFlight.removeValue(forKey: key) else { continue }
+            self.acknowledgedTotal += 1
+            self.forget(inFlight.entry, actions: &actions)
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
     /// Returns a delivery to the queue; with `countAttempt` it counts toward max-delivery-attempts.
     mutating func release(_ key: EntryKey, countAttempt: Bool, now: Int64) -> Actions {
         var actions = Actions()

@@ -18,7 +18,7 @@ public enum AMQPUplinkMessage {
         case .mqtt: encoded = MessageMapping.amqpMessage(fromMQTT: message)
         default: encoded = nil
         }
-        if let encoded, let parsed = try? AMQPEncodedMessage(parsing: encoded), let body = try? parsed.decodeBody() {
+        if let encoded, let parsed = try? AMQPEncodedMessage(parsing: encoded) {
             var properties = parsed.properties ?? AMQPProperties()
             if properties.messageID == nil { properties.messageID = .string(stableID) }
             var applicationProperties = (try? parsed.decodeApplicationProperties()) ?? AMQPMap()
@@ -26,12 +26,11 @@ public enum AMQPUplinkMessage {
             var header = parsed.header ?? AMQPHeader()
             header.priority = message.priority
             header.durable = message.isDurable
-            return Self.assemble(
-                header: header,
-                messageAnnotations: parsed.messageAnnotations,
-                bare: AMQPBareMessage(properties: properties, applicationProperties: applicationProperties, body: body),
-                footer: parsed.footer
-            )
+            // The body goes on as it is, one copy (see encodeForwarded).
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(encoded.readableBytes + 2 * stableID.utf8.count + 64)
+            parsed.encodeForwarded(header: header, properties: properties, applicationProperties: applicationProperties, into: &buffer)
+            return buffer
         }
         let properties = AMQPProperties(
             messageID: .string(stableID),

@@ -28,6 +28,13 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
     private var receiveError: String?
     /// Accepted counts per second over the last minute, for the upload rate.
     private var acceptedSamples: [(second: Int64, count: Int)] = []
+    /// Acknowledgments and credit not yet handed to the forwarding queue (see UplinkSettlementBatch).
+    private var settlements = UplinkSettlementBatch()
+    private var settlementFlushScheduled = false
+    /// `remote-address` parsed once; rendered for every message sent.
+    private let remoteAddressTemplate: RemoteAddressTemplate
+    /// "node-id:", the stable id of a message without its store id.
+    private let stableIDPrefix: String
 
     public init(settings: UplinkSettings, broker: Broker, transport: any UplinkTransport, eventLoop: any EventLoop, logger: Logger) {
         self.settings = settings
@@ -35,6 +42,8 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
         self.transport = transport
         self.eventLoop = eventLoop
         self.logger = logger
+        self.remoteAddressTemplate = settings.remoteAddressTemplate
+        self.stableIDPrefix = settings.nodeID + ":"
         self.machine = UplinkStateMachine(
             window: settings.window,
             backoff: ReconnectBackoff(initialDelay: settings.reconnectInitialDelay, maximumDelay: settings.reconnectMaxDelay),
@@ -67,6 +76,8 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
     public func stop() -> EventLoopFuture<Void> {
         self.eventLoop.submit {
             self.run(self.machine.stopRequested())
+            // Acknowledgments still gathered must not come back as redeliveries when the consumer closes.
+            self.flushSettlements()
             self.consumer?.close()
             self.consumer = nil
         }
@@ -136,41 +147,69 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
 
     private func run(_ actions: [UplinkStateMachine.Action]) {
         for action in actions {
-            switch action {
-            case .connect:
-                self.connect()
-            case .scheduleReconnect(let delay):
-                self.reconnectTask?.cancel()
-                self.reconnectTask = self.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
-                    self.run(self.machine.reconnectTimerFired())
-                }
-            case .cancelReconnect:
-                self.reconnectTask?.cancel()
-                self.reconnectTask = nil
-            case .disconnect:
-                self.connection?.close()
-                self.connection = nil
-            case .setConsumerCredit(let credit):
-                self.consumer?.setCredit(credit)
-            case .addConsumerCredit(let credit):
-                self.consumer?.addCredit(credit)
-            case .send(let delivery):
-                self.connection?.send(
-                    delivery,
-                    remoteAddress: self.settings.remoteAddress(for: delivery.message.address),
-                    stableID: "\(self.settings.nodeID):\(delivery.message.id)"
-                )
-            case .scheduleSendRetry(let milliseconds):
-                self.sendRetryTask = self.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-                    self.run(self.machine.sendRetryTimerFired(now: self.broker.clock.now()))
-                }
-            case .acknowledge(let keys):
-                for key in keys { self.consumer?.acknowledge(key) }
-            case .release(let keys):
-                for key in keys { self.consumer?.release(key, countAttempt: false) }
-            case .deadLetter(let delivery, let reason):
-                self.deadLetter(delivery, reason: reason)
+            if self.settlements.gather(action) {
+                self.scheduleSettlementFlush()
+                continue
             }
+            // Whatever was gathered reaches the queue before this action (order as decided).
+            self.flushSettlements()
+            self.perform(action)
+        }
+    }
+
+    /// Hands gathered settlements to the queue after the current event-loop task, that is
+    /// after every outcome of the read that produced them.
+    private func scheduleSettlementFlush() {
+        guard !self.settlementFlushScheduled else { return }
+        self.settlementFlushScheduled = true
+        self.eventLoop.execute {
+            self.settlementFlushScheduled = false
+            self.flushSettlements()
+        }
+    }
+
+    private func flushSettlements() {
+        guard !self.settlements.isEmpty else { return }
+        let (acknowledged, credit) = self.settlements.take()
+        self.consumer?.acknowledge(acknowledged)
+        if credit > 0 { self.consumer?.addCredit(credit) }
+    }
+
+    private func perform(_ action: UplinkStateMachine.Action) {
+        switch action {
+        case .connect:
+            self.connect()
+        case .scheduleReconnect(let delay):
+            self.reconnectTask?.cancel()
+            self.reconnectTask = self.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)) {
+                self.run(self.machine.reconnectTimerFired())
+            }
+        case .cancelReconnect:
+            self.reconnectTask?.cancel()
+            self.reconnectTask = nil
+        case .disconnect:
+            self.connection?.close()
+            self.connection = nil
+        case .setConsumerCredit(let credit):
+            self.consumer?.setCredit(credit)
+        case .addConsumerCredit(let credit):
+            self.consumer?.addCredit(credit)
+        case .send(let delivery):
+            self.connection?.send(
+                delivery,
+                remoteAddress: self.remoteAddressTemplate.render(localAddress: delivery.message.address),
+                stableID: self.stableIDPrefix + String(delivery.message.id.rawValue)
+            )
+        case .scheduleSendRetry(let milliseconds):
+            self.sendRetryTask = self.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                self.run(self.machine.sendRetryTimerFired(now: self.broker.clock.now()))
+            }
+        case .acknowledge(let keys):
+            self.consumer?.acknowledge(keys)
+        case .release(let keys):
+            for key in keys { self.consumer?.release(key, countAttempt: false) }
+        case .deadLetter(let delivery, let reason):
+            self.deadLetter(delivery, reason: reason)
         }
     }
 
@@ -216,9 +255,10 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
         if let last = self.acceptedSamples.last, last.second == second {
             self.acceptedSamples[self.acceptedSamples.count - 1].count += 1
         } else {
+            // Trimmed once per second rather than per message.
+            self.acceptedSamples.removeAll { $0.second < second - 60 }
             self.acceptedSamples.append((second, 1))
         }
-        self.acceptedSamples.removeAll { $0.second < second - 60 }
     }
 
     private func currentStatus() -> UplinkStatus {

@@ -67,11 +67,14 @@ public struct UplinkSettings: Sendable, Equatable {
     /// Where messages the remote rejected go, with its reason.
     public var deadLetterQueueName: String { "$uplink.\(self.name).dlq" }
 
-    /// The remote address for a local one.
+    /// The remote address for a local one. (The uplink parses the template once, see
+    /// `RemoteAddressTemplate`; this convenience parses it on every call.)
     public func remoteAddress(for localAddress: String) -> String {
-        self.remoteAddress
-            .replacingOccurrences(of: "{address}", with: localAddress)
-            .replacingOccurrences(of: "{node-id}", with: self.nodeID)
+        self.remoteAddressTemplate.render(localAddress: localAddress)
+    }
+
+    var remoteAddressTemplate: RemoteAddressTemplate {
+        RemoteAddressTemplate(self.remoteAddress, nodeID: self.nodeID)
     }
 
     public static func == (lhs: UplinkSettings, rhs: UplinkSettings) -> Bool {

@@ -32,6 +32,41 @@ import Testing
         #expect(parsed.messageAnnotations?[symbol: "x-opt-a"] == .string("b"))
     }
 
+    /// The body sections go on byte for byte (never decoded); delivery-annotations (one hop) are
+    /// dropped; message-annotations and the footer stay.
+    @Test(arguments: [
+        AMQPMessageBody.data([ByteBuffer(string: "first"), ByteBuffer(repeating: 7, count: 1024)]),
+        AMQPMessageBody.sequence([[.int(1), .string("two")], [.null]]),
+        AMQPMessageBody.value(.map([.string("k"): .long(-5)])),
+    ])
+    func theBodyIsCopiedAndOnlyTheTransportSectionsChange(body: AMQPMessageBody) throws {
+        var bare = ByteBuffer()
+        AMQPBareMessage(properties: AMQPProperties(messageID: .ulong(5)), applicationProperties: [.string("a"): .int(1)], body: body).encode(into: &bare)
+        let received = try AMQPEncodedMessage(
+            header: AMQPHeader(durable: false, priority: 1),
+            deliveryAnnotations: [.symbol("x-hop"): .string("h")],
+            messageAnnotations: [.symbol("x-opt-a"): .string("b")],
+            bareMessage: bare,
+            footer: [.symbol("x-sig"): .string("f")]
+        )
+        var stored = ByteBuffer()
+        received.encode(into: &stored)
+        let message = StoredMessage(id: MessageID(5), address: "q", priority: 6, creationTime: 1, origin: .amqp, body: stored)
+
+        let sent = try AMQPEncodedMessage(parsing: AMQPUplinkMessage.encode(message, stableID: "edge:5"))
+        #expect(sent.encodedBody == received.encodedBody)
+        #expect(try sent.decodeBody() == body)
+        #expect(sent.deliveryAnnotations == nil)
+        #expect(sent.messageAnnotations?[symbol: "x-opt-a"] == .string("b"))
+        #expect(sent.footer?[symbol: "x-sig"] == .string("f"))
+        #expect(sent.header?.priority == 6)
+        #expect(sent.header?.durable == true)
+        #expect(sent.properties?.messageID == .ulong(5))
+        let properties = try #require(try sent.decodeApplicationProperties())
+        #expect(properties[string: "a"] == .int(1))
+        #expect(properties[string: "_AMQ_DUPL_ID"] == .string("edge:5"))
+    }
+
     @Test func anAMQPMessageWithoutIDGetsTheStableID() throws {
         let stored = StoredMessage(id: MessageID(1), address: "q", creationTime: 1, origin: .amqp, body: Self.amqpBody(messageID: nil, properties: nil, body: .data([ByteBuffer(string: "b")])))
         let parsed = try AMQPEncodedMessage(parsing: AMQPUplinkMessage.encode(stored, stableID: "edge:1"))

@@ -13,9 +13,9 @@ public struct AMQPEncodedMessage: Hashable, Sendable {
     /// The decoded properties section of `bareMessage`.
     public let properties: AMQPProperties?
     /// Where application-properties and the body sit inside `bareMessage`, so their accessors need not
-    /// walk the sections again.
+    /// walk the sections again. (`bodyRange` is internal for `encodeForwarded`.)
     private let applicationPropertiesRange: Range<Int>?
-    private let bodyRange: Range<Int>
+    let bodyRange: Range<Int>
 
     /// Splits an encoded message (for example a transfer payload) into its sections.
     public init(parsing message: ByteBuffer) throws {
