@@ -81,8 +81,11 @@ public final class AMQPDuplicateFilter: Sendable {
     public static func duplicateID(in message: ByteBuffer) -> String? {
         // Cheap pre-check for small messages: most do not carry the property.
         if message.readableBytes <= 64 * 1024, !Self.contains(Self.propertyBytes, in: message) { return nil }
-        guard let parsed = try? AMQPEncodedMessage(parsing: message),
-            case .string(let id)? = try? parsed.decodeApplicationProperties()?[string: Self.property],
+        // Only this one property is read: the sections are found by skipping, the other
+        // application properties by comparing their keys (the message is parsed in full once,
+        // later, when it is published).
+        guard let sections = try? AMQPMessageSections(indexing: message),
+            case .string(let id)?? = try? sections.applicationProperty(Self.property),
             !id.isEmpty
         else { return nil }
         return id
