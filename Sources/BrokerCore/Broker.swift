@@ -234,10 +234,16 @@ public final class Broker: @unchecked Sendable {
     /// The queues a message published to `address` enters, creating the address (and, for anycast,
     /// its queue) on first use when auto-create allows. Empty for a topic nobody subscribes to.
     func queues(forPublishingTo address: String, autoCreateAs routingTypes: AddressRecord.RoutingTypes) throws(BrokerError) -> [Queue] {
-        let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[address]?.routingTypes }
+        // A known address (every publish but the first) costs one routing-lock acquisition.
+        let known = self.routingLock.withLock { () -> (AddressRecord.RoutingTypes, [Queue])? in
+            guard let state = self.routing.addresses[address] else { return nil }
+            return (state.routingTypes, self.routing.route(address))
+        }
         let addressRoutingTypes: AddressRecord.RoutingTypes
-        if let knownRoutingTypes {
+        var queues: [Queue]
+        if let (knownRoutingTypes, routed) = known {
             addressRoutingTypes = knownRoutingTypes
+            queues = routed
         } else {
             do {
                 try self.ensureAddress(address, routingTypes: routingTypes)
@@ -247,8 +253,8 @@ public final class Broker: @unchecked Sendable {
                 throw BrokerError(.invalidArgument, "\(error)")
             }
             addressRoutingTypes = routingTypes
+            queues = self.route(address)
         }
-        var queues = self.route(address)
         if addressRoutingTypes.contains(.anycast), !queues.contains(where: { $0.routingType == .anycast }) {
             // An anycast address gets its queue on first use (when auto-create allows).
             do {
@@ -320,16 +326,20 @@ public final class Broker: @unchecked Sendable {
     ) {
         let size = message.storedSize
         var reserved: [Queue] = []
+        reserved.reserveCapacity(queues.count)
+        var canHoldInMemory = true
         for queue in queues {
-            switch queue.reserve(size: size) {
+            let reservation = queue.reserveForPublish(size: size)
+            switch reservation.outcome {
             case .reserved:
                 reserved.append(queue)
+                canHoldInMemory = canHoldInMemory && reservation.canHoldInMemory
             case .full(let policy):
                 for queue in reserved { queue.cancelReservation(size: size) }
                 return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
             }
         }
-        if !message.isDurable, reserved.allSatisfy(\.canHoldInMemory) {
+        if !message.isDurable, canHoldInMemory {
             for queue in reserved {
                 let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
                 queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false), commit: 0)
