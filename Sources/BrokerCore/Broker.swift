@@ -327,29 +327,30 @@ public final class Broker: @unchecked Sendable {
         let size = message.storedSize
         var reserved: [Queue] = []
         reserved.reserveCapacity(queues.count)
-        var canHoldInMemory = true
         for queue in queues {
-            let reservation = queue.reserveForPublish(size: size)
-            switch reservation.outcome {
+            switch queue.reserve(size: size) {
             case .reserved:
                 reserved.append(queue)
-                canHoldInMemory = canHoldInMemory && reservation.canHoldInMemory
             case .full(let policy):
                 for queue in reserved { queue.cancelReservation(size: size) }
                 return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
             }
         }
-        if !message.isDurable, canHoldInMemory {
-            for queue in reserved {
+        var mustStore = reserved
+        if !message.isDurable {
+            // Each queue with room keeps it in memory only; the message is stored for the others.
+            mustStore.removeAll { queue in
                 let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
-                queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false), commit: 0)
+                return queue.entryArrivedInMemory(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false))
             }
-            guard !additionalOperations.isEmpty else { return completion(.success(())) }
-            return self.store.submit(additionalOperations) { result in
-                completion(result.map { _ in () }.mapError { BrokerError($0.kind == .full ? .resourceLimitExceeded : .storeFailure, $0.detail) })
+            if mustStore.isEmpty {
+                guard !additionalOperations.isEmpty else { return completion(.success(())) }
+                return self.store.submit(additionalOperations) { result in
+                    completion(result.map { _ in () }.mapError { BrokerError($0.kind == .full ? .resourceLimitExceeded : .storeFailure, $0.detail) })
+                }
             }
         }
-        let targets = reserved
+        let targets = mustStore
         self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
             switch result {
             case .success(let receipt):

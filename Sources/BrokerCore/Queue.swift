@@ -144,25 +144,32 @@ public final class Queue: @unchecked Sendable {
     // MARK: Producers (called by the broker)
 
     func reserve(size: Int) -> QueueStateMachine.Reservation {
-        self.reserveForPublish(size: size).outcome
-    }
-
-    /// `reserve(size:)`, also telling from the same critical section whether a non-durable message
-    /// may stay in memory only (`canHoldInMemory`): one lock per queue and publish instead of two.
-    func reserveForPublish(size: Int) -> (outcome: QueueStateMachine.Reservation, canHoldInMemory: Bool) {
         var outcome = QueueStateMachine.Reservation.reserved
-        var canHoldInMemory = false
         self.mutate { state in
             var actions = QueueStateMachine.Actions()
             outcome = state.reserve(size: size, actions: &actions)
-            canHoldInMemory = state.canHoldInMemory
             return actions
         }
-        return (outcome, canHoldInMemory)
+        return outcome
     }
 
     func cancelReservation(size: Int) {
         self.lock.withLock { self.state.cancelReservation(size: size) }
+    }
+
+    /// Takes a reserved, not stored entry into memory when the window has room and nothing of the
+    /// queue is on disk; returns false, changing nothing, when it must be stored instead. Deciding
+    /// and arriving under one lock matters: a stored arrival on another thread can page the queue
+    /// in between, and a memory-only entry arriving beyond the window would be lost.
+    func entryArrivedInMemory(_ entry: QueueEntry) -> Bool {
+        let now = self.services.clock.now()
+        var accepted = false
+        self.mutate { state in
+            guard state.canHoldInMemory else { return QueueStateMachine.Actions() }
+            accepted = true
+            return state.entryArrived(entry, commit: 0, now: now)
+        }
+        return accepted
     }
 
     func entryArrived(_ entry: QueueEntry, commit: Int) {
