@@ -234,10 +234,16 @@ public final class Broker: @unchecked Sendable {
     /// The queues a message published to `address` enters, creating the address (and, for anycast,
     /// its queue) on first use when auto-create allows. Empty for a topic nobody subscribes to.
     func queues(forPublishingTo address: String, autoCreateAs routingTypes: AddressRecord.RoutingTypes) throws(BrokerError) -> [Queue] {
-        let knownRoutingTypes = self.routingLock.withLock { self.routing.addresses[address]?.routingTypes }
+        // A known address (every publish but the first) costs one routing-lock acquisition.
+        let known = self.routingLock.withLock { () -> (AddressRecord.RoutingTypes, [Queue])? in
+            guard let state = self.routing.addresses[address] else { return nil }
+            return (state.routingTypes, self.routing.route(address))
+        }
         let addressRoutingTypes: AddressRecord.RoutingTypes
-        if let knownRoutingTypes {
+        var queues: [Queue]
+        if let (knownRoutingTypes, routed) = known {
             addressRoutingTypes = knownRoutingTypes
+            queues = routed
         } else {
             do {
                 try self.ensureAddress(address, routingTypes: routingTypes)
@@ -247,8 +253,8 @@ public final class Broker: @unchecked Sendable {
                 throw BrokerError(.invalidArgument, "\(error)")
             }
             addressRoutingTypes = routingTypes
+            queues = self.route(address)
         }
-        var queues = self.route(address)
         if addressRoutingTypes.contains(.anycast), !queues.contains(where: { $0.routingType == .anycast }) {
             // An anycast address gets its queue on first use (when auto-create allows).
             do {
@@ -320,6 +326,7 @@ public final class Broker: @unchecked Sendable {
     ) {
         let size = message.storedSize
         var reserved: [Queue] = []
+        reserved.reserveCapacity(queues.count)
         for queue in queues {
             switch queue.reserve(size: size) {
             case .reserved:
@@ -329,17 +336,21 @@ public final class Broker: @unchecked Sendable {
                 return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
             }
         }
-        if !message.isDurable, reserved.allSatisfy(\.canHoldInMemory) {
-            for queue in reserved {
+        var mustStore = reserved
+        if !message.isDurable {
+            // Each queue with room keeps it in memory only; the message is stored for the others.
+            mustStore.removeAll { queue in
                 let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
-                queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false), commit: 0)
+                return queue.entryArrivedInMemory(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false))
             }
-            guard !additionalOperations.isEmpty else { return completion(.success(())) }
-            return self.store.submit(additionalOperations) { result in
-                completion(result.map { _ in () }.mapError { BrokerError($0.kind == .full ? .resourceLimitExceeded : .storeFailure, $0.detail) })
+            if mustStore.isEmpty {
+                guard !additionalOperations.isEmpty else { return completion(.success(())) }
+                return self.store.submit(additionalOperations) { result in
+                    completion(result.map { _ in () }.mapError { BrokerError($0.kind == .full ? .resourceLimitExceeded : .storeFailure, $0.detail) })
+                }
             }
         }
-        let targets = reserved
+        let targets = mustStore
         self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
             switch result {
             case .success(let receipt):

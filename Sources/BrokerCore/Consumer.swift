@@ -40,6 +40,12 @@ public final class Consumer: Sendable {
         self.queue.handle { $0.acknowledge(keys, now: $1) }
     }
 
+    /// Acknowledges `keys` and adds `credit` in one queue event (one dispatch, one store
+    /// submission for the removals): for front ends that settle a batch at a time.
+    public func settle(acknowledging keys: [EntryKey], addingCredit credit: Int) {
+        self.queue.handle { $0.settle(acknowledging: keys, addingCredit: credit, to: self.id, now: $1) }
+    }
+
     /// The consumer gives the message back (AMQP released: not counted as an attempt;
     /// modified with delivery-failed: counted).
     public func release(_ key: EntryKey, countAttempt: Bool) {

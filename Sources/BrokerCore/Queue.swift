@@ -157,7 +157,20 @@ public final class Queue: @unchecked Sendable {
         self.lock.withLock { self.state.cancelReservation(size: size) }
     }
 
-    var canHoldInMemory: Bool { self.lock.withLock { self.state.canHoldInMemory } }
+    /// Takes a reserved, not stored entry into memory when the window has room and nothing of the
+    /// queue is on disk; returns false, changing nothing, when it must be stored instead. Deciding
+    /// and arriving under one lock matters: a stored arrival on another thread can page the queue
+    /// in between, and a memory-only entry arriving beyond the window would be lost.
+    func entryArrivedInMemory(_ entry: QueueEntry) -> Bool {
+        let now = self.services.clock.now()
+        var accepted = false
+        self.mutate { state in
+            guard state.canHoldInMemory else { return QueueStateMachine.Actions() }
+            accepted = true
+            return state.entryArrived(entry, commit: 0, now: now)
+        }
+        return accepted
+    }
 
     func entryArrived(_ entry: QueueEntry, commit: Int) {
         let now = self.services.clock.now()
@@ -258,7 +271,7 @@ public final class Queue: @unchecked Sendable {
     /// outbox in the same critical section (so outbox order is dispatch order), then
     /// performs the rest of its actions with the lock released.
     private func mutate(_ event: (inout QueueStateMachine) -> QueueStateMachine.Actions) {
-        let (actions, mustDeliver) = self.lock.withLock {
+        let (actions, firstBatch) = self.lock.withLock { () -> (QueueStateMachine.Actions, OutboxBatch?) in
             let actions = event(&self.state)
             for dispatch in actions.dispatches {
                 self.outbox.append(.deliveries(dispatch.consumer, dispatch.deliveries))
@@ -266,14 +279,25 @@ public final class Queue: @unchecked Sendable {
             if let (consumer, unused) = actions.drained {
                 self.outbox.append(.drained(consumer, unusedCredit: unused))
             }
-            guard !self.outbox.isEmpty, !self.isDeliveringOutbox else { return (actions, false) }
+            guard !self.outbox.isEmpty, !self.isDeliveringOutbox else { return (actions, nil) }
+            // This thread becomes the deliverer; it takes the first batch in this same critical section.
             self.isDeliveringOutbox = true
-            return (actions, true)
+            return (actions, self.takeOutbox())
         }
-        self.perform(actions, deliverOutbox: mustDeliver)
+        self.perform(actions, deliverOutbox: firstBatch)
     }
 
-    private func perform(_ actions: QueueStateMachine.Actions, deliverOutbox: Bool) {
+    /// Outbox items taken for delivery, with the delegates they go to.
+    private typealias OutboxBatch = (items: [OutboxItem], delegates: [QueueStateMachine.ConsumerID: any ConsumerDelegate])
+
+    /// Takes everything in the outbox. Lock must be held.
+    private func takeOutbox() -> OutboxBatch {
+        var items: [OutboxItem] = []
+        swap(&items, &self.outbox)
+        return (items, self.delegates)
+    }
+
+    private func perform(_ actions: QueueStateMachine.Actions, deliverOutbox firstBatch: OutboxBatch?) {
         if !actions.storeOperations.isEmpty {
             let logger = self.services.logger
             let queueName = self.name
@@ -283,8 +307,8 @@ public final class Queue: @unchecked Sendable {
                 }
             }
         }
-        if deliverOutbox {
-            self.deliverOutbox()
+        if let firstBatch {
+            self.deliverOutbox(startingWith: firstBatch)
         }
         if !actions.expired.isEmpty {
             self.services.router?.expired(actions.expired, from: self)
@@ -311,24 +335,23 @@ public final class Queue: @unchecked Sendable {
     /// Hands the outbox to delegates in order, even when several threads produce
     /// deliveries: the thread that found the outbox idle becomes the deliverer and keeps
     /// going until it is empty; the others only append to it.
-    private func deliverOutbox() {
-        while true {
-            let (batch, delegates): ([OutboxItem], [QueueStateMachine.ConsumerID: any ConsumerDelegate]) = self.lock.withLock {
-                if self.outbox.isEmpty {
-                    self.isDeliveringOutbox = false
-                    return ([], [:])
-                }
-                defer { self.outbox.removeAll(keepingCapacity: true) }
-                return (self.outbox, self.delegates)
-            }
-            if batch.isEmpty { return }
-            for item in batch {
+    private func deliverOutbox(startingWith firstBatch: OutboxBatch) {
+        var next: OutboxBatch? = firstBatch
+        while let batch = next {
+            for item in batch.items {
                 switch item {
                 case .deliveries(let consumer, let deliveries):
-                    delegates[consumer]?.deliver(deliveries)
+                    batch.delegates[consumer]?.deliver(deliveries)
                 case .drained(let consumer, let unused):
-                    delegates[consumer]?.drained(unusedCredit: unused)
+                    batch.delegates[consumer]?.drained(unusedCredit: unused)
                 }
+            }
+            next = self.lock.withLock {
+                guard !self.outbox.isEmpty else {
+                    self.isDeliveringOutbox = false
+                    return nil
+                }
+                return self.takeOutbox()
             }
         }
     }

@@ -63,13 +63,18 @@ struct SubscriptionTrie<Value: Hashable> {
     }
 
     /// Every value whose filter matches `address` (MQTT rules, `$` addresses excluded from leading wildcards).
+    ///
+    /// Runs on every publish: without wildcard bindings it returns at once, and it walks the
+    /// address's levels in place rather than splitting it into an array of substrings.
     func matches(_ address: String, into result: inout [Value]) {
-        let levels = address.split(separator: "/", omittingEmptySubsequences: false)
-        Self.collect(levels[...], node: self.root, isFirstLevel: true, isSystem: address.hasPrefix("$"), into: &result)
+        guard self.count > 0 else { return }
+        let isSystem = address.utf8.first == UInt8(ascii: "$")
+        Self.collect(address[...], node: self.root, isFirstLevel: true, isSystem: isSystem, into: &result)
     }
 
+    /// `remaining` is the address from the current level on; nil once every level was consumed.
     private static func collect(
-        _ levels: ArraySlice<Substring>,
+        _ remaining: Substring?,
         node: Node,
         isFirstLevel: Bool,
         isSystem: Bool,
@@ -79,11 +84,20 @@ struct SubscriptionTrie<Value: Hashable> {
         if wildcardsAllowed {
             result.append(contentsOf: node.multiLevel)
         }
-        guard let level = levels.first else {
+        guard let remaining else {
             result.append(contentsOf: node.values)
             return
         }
-        let rest = levels.dropFirst()
+        // The current level and what follows its separator ("a/" is "a" then one empty level).
+        let level: Substring
+        let rest: Substring?
+        if let separator = remaining.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            level = remaining[..<separator]
+            rest = remaining[remaining.utf8.index(after: separator)...]
+        } else {
+            level = remaining
+            rest = nil
+        }
         if let next = node.children[level] {
             Self.collect(rest, node: next, isFirstLevel: false, isSystem: isSystem, into: &result)
         }

@@ -33,6 +33,11 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A publish that waits for room in a full queue whose address policy is `block`: reading
     /// stops (TCP pushes back on the client) and packets already read wait behind it, in order.
     private var blockedPublication: MQTTIncomingPublication?
+    /// Acks and credit for subscription queues, handed over once per read or delivery batch.
+    private var settlements = MQTTPendingSettlements()
+    /// The store's answers to this connection's QoS 1 and 2 PUBLISHes, brought from the writer
+    /// thread in batches (set from `handlerAdded` to `handlerRemoved`; it refers to this handler).
+    private var commits: EventLoopInbox<CommittedPublish>?
     private var heldPackets: [MQTTPacket] = []
     private var outbound: ByteBuffer?
     private var isReading = false
@@ -57,9 +62,17 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.closedPromise = context.eventLoop.makePromise(of: Void.self)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.commits = EventLoopInbox(eventLoop: context.eventLoop) { committed in
+            bound.value.publishesCommitted(committed)
+        }
         if context.channel.isActive {
             self.start(context: context)
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.commits = nil  // breaks the handler -> inbox -> handler cycle; late answers still arrive
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -122,6 +135,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.isReading = false
         self.flush()
+        self.settle()
         context.fireChannelReadComplete()
     }
 
@@ -164,16 +178,49 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !self.isReading { self.flush() }
     }
 
+    /// Hands the collected acks and credit to the subscription queues, one call per subscription.
+    /// Credit is held back while the socket is not writable (see `withheldCredit`), and dropped
+    /// when the consumers are about to close (`grantingCredit: false`): new deliveries would only
+    /// come back to their queue as counted attempts.
+    private func settle(grantingCredit: Bool = true) {
+        guard !self.settlements.isEmpty else { return }
+        let isWritable = self.context?.channel.isWritable ?? false
+        for settlement in self.settlements.take() {
+            var credit = grantingCredit ? settlement.credit : 0
+            if !isWritable, credit > 0 {
+                self.withheldCredit[settlement.subscriptionID, default: 0] += credit
+                credit = 0
+            }
+            guard let consumer = self.consumers[settlement.subscriptionID] else { continue }
+            if settlement.keys.isEmpty {
+                if credit > 0 { consumer.addCredit(credit) }
+            } else {
+                consumer.settle(acknowledging: settlement.keys, addingCredit: credit)
+            }
+        }
+    }
+
+    /// The store committed (or refused) PUBLISHes of this client, in submission order.
+    private func publishesCommitted(_ committed: [CommittedPublish]) {
+        for publish in committed {
+            self.run(self.machine.publishCommitted(packetID: publish.packetID, qos: publish.qos, result: publish.result))
+        }
+        if !self.isReading { self.flush() }
+    }
+
     private func takeOver() {
         self.run(self.machine.takenOver())
     }
 
     // MARK: Actions
 
+    /// Runs `actions` in order. Outside a read batch (broker callbacks, timers) the acks and credit
+    /// they produced are settled at once; during one, at `channelReadComplete`.
     private func run(_ actions: [MQTTSessionAction]) {
         for action in actions {
             self.run(action)
         }
+        if !self.isReading { self.settle() }
     }
 
     private func run(_ action: MQTTSessionAction) {
@@ -202,6 +249,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
         case .subscribe(let packetID, let requests, let credit):
+            self.settle()  // a re-subscription replaces its consumer: settle with the old one first
             let now = self.broker.clock.now()
             var outcomes: [MQTTSubscriptionOutcome] = []
             for request in requests {
@@ -221,17 +269,14 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             self.run(self.machine.subscriptionsCreated(packetID: packetID, requests, outcomes: outcomes, now: now))
         case .unsubscribe(let subscriptions, _):
+            self.settle()  // before the consumers close, so what the client acknowledged is not redelivered
             for subscription in subscriptions {
                 self.detachConsumer(subscription, deleteQueue: true)
             }
         case .acknowledge(let subscriptionID, let key):
-            self.consumers[subscriptionID]?.acknowledge(key)
+            self.settlements.acknowledge(key, subscriptionID: subscriptionID)
         case .grantCredit(let subscriptionID, let credit):
-            if context.channel.isWritable {
-                self.consumers[subscriptionID]?.addCredit(credit)
-            } else {
-                self.withheldCredit[subscriptionID, default: 0] += credit
-            }
+            self.settlements.grantCredit(credit, subscriptionID: subscriptionID)
         case .storePacketID(let incoming, let packetID, let held):
             let operation = self.registry.packetIDChanged(clientID: self.machine.clientID, incoming: incoming, packetID: packetID, held: held)
             let logger = self.logger
@@ -248,6 +293,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.flush()
             context.close(promise: nil)
         case .endSession(let end):
+            self.settle(grantingCredit: false)  // every consumer closes: acks only
             self.endSession(end, context: context)
         }
     }
@@ -406,14 +452,9 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             return
         }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
+        guard let commits = self.commits else { return }  // set while the handler is in a pipeline
         self.registry.publish(topic: publication.topic, body: publication.body, expiration: publication.expiration, additionalOperations: operations) { result in
-            eventLoop.execute {
-                let handler = bound.value
-                handler.run(handler.machine.publishCommitted(packetID: packetID, qos: qos, result: result))
-                if !handler.isReading { handler.flush() }
-            }
+            commits.append(CommittedPublish(packetID: packetID, qos: qos, result: result))
         }
     }
 
@@ -468,3 +509,10 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 @available(*, unavailable)
 extension MQTTChannelHandler: Sendable {}
+
+/// The store's answer to one QoS 1 or 2 PUBLISH.
+struct CommittedPublish: Sendable {
+    var packetID: UInt16
+    var qos: MQTTQoS
+    var result: Result<Void, BrokerError>
+}

@@ -28,8 +28,9 @@ extension MQTTSessionStateMachine {
         if topic.isEmpty || MQTTTopic.containsWildcard(topic) {
             return self.protocolViolation(.topicNameInvalid, "invalid topic name")
         }
-        var body = MQTTStoredBody(publish: packet, publisherClientID: self.session.clientID)
-        body.payload = ByteBuffer(buffer: packet.payload)  // own the bytes: the packet is a slice of the read buffer
+        // The payload stays a slice of the read buffer: the registry encodes the stored body (and a
+        // retained copy) into buffers of their own at once, so copying it here would be a second copy.
+        let body = MQTTStoredBody(publish: packet, publisherClientID: self.session.clientID)
         let expiration = packet.properties.messageExpiryInterval.map { now + Int64($0) * 1000 }
         var publication = MQTTIncomingPublication(topic: topic, body: body, expiration: expiration, packetID: nil, storesPacketID: false)
 

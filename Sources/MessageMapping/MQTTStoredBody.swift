@@ -140,9 +140,21 @@ extension MQTTStoredBody {
 
     public func encoded() -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(self.payload.readableBytes + 16)
+        buffer.reserveCapacity(self.encodedSize)
         self.encode(into: &buffer)
         return buffer
+    }
+
+    /// The size `encode(into:)` writes (strings longer than 65,535 bytes, which are cut, aside), so
+    /// `encoded()` allocates once.
+    var encodedSize: Int {
+        var size = 5 + self.payload.readableBytes
+        if let contentType = self.contentType { size += 2 + contentType.utf8.count }
+        if let responseTopic = self.responseTopic { size += 2 + responseTopic.utf8.count }
+        if let correlationData = self.correlationData { size += 2 + correlationData.readableBytes }
+        if let publisher = self.publisherClientID { size += 2 + publisher.utf8.count }
+        for property in self.userProperties { size += 4 + property.name.utf8.count + property.value.utf8.count }
+        return size
     }
 
     /// Reads a stored body; the payload is a slice of `body`.
@@ -201,6 +213,13 @@ extension MQTTStoredBody {
 extension ByteBuffer {
     /// A u16-length-prefixed UTF-8 string, cut at a character boundary to fit.
     fileprivate mutating func writeShortString(_ value: String) {
+        let length = value.utf8.count
+        if length <= Int(UInt16.max) {
+            // The common case, without an intermediate array.
+            self.writeInteger(UInt16(length))
+            self.writeString(value)
+            return
+        }
         var utf8 = Array(value.utf8)
         if utf8.count > Int(UInt16.max) {
             var end = Int(UInt16.max)

@@ -18,6 +18,26 @@ struct DeliveryTests {
         #expect(recorder.deliveries.map(\.text) == ["m0", "m1", "m2"])
     }
 
+    @Test func settleAcknowledgesABatchAndReturnsCreditInOneCall() throws {
+        let harness = try TestBroker()
+        let queue = try harness.broker.anycastQueue(for: "q")
+        for index in 0..<5 { try harness.publish("q", "m\(index)") }
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 2)
+        let first = recorder.take()
+        #expect(first.map(\.text) == ["m0", "m1"])
+        // Both acknowledged, and the credit they freed handed back with them: two more arrive.
+        consumer.settle(acknowledging: first.map(\.key), addingCredit: 2)
+        #expect(recorder.take().map(\.text) == ["m2", "m3"])
+        #expect(queue.statistics.acknowledgedTotal == 2)
+        #expect(queue.statistics.inFlight == 2)
+        // Unknown or repeated keys are skipped; credit alone still delivers.
+        consumer.settle(acknowledging: first.map(\.key), addingCredit: 1)
+        #expect(recorder.take().map(\.text) == ["m4"])
+        #expect(queue.statistics.acknowledgedTotal == 2)
+        #expect(eventually { queue.statistics.messageCount == 3 })
+    }
+
     @Test func drainDeliversWhatIsReadyThenReportsUnusedCredit() throws {
         let harness = try TestBroker()
         let queue = try harness.broker.anycastQueue(for: "q")

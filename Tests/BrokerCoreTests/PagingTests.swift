@@ -108,6 +108,24 @@ struct PagingTests {
         _ = consumer
     }
 
+    @Test func nonDurableMessagesAreStoredOnlyForTheSubscriptionsWhoseWindowIsFull() throws {
+        let harness = try TestBroker(configuration: BrokerConfiguration(queueWindowMessages: 4))
+        let idle = try harness.broker.subscribe(queueName: "idle", filter: "t", isDurable: false)
+        let busy = try harness.broker.subscribe(queueName: "busy", filter: "t", isDurable: false)
+        let busyRecorder = RecordingConsumer()
+        let busyConsumer = busy.addConsumer(delegate: busyRecorder, credit: 100)
+        for index in 0..<10 { try harness.publish("t", "v\(index)", durable: false, autoCreateAs: .multicast) }
+        // The consumed subscription kept every message in memory; the idle one 4, the rest stored for it alone.
+        #expect(busyRecorder.waitFor(10))
+        #expect(try harness.store.read { try $0.messageCount() } == 6)
+        let idleRecorder = RecordingConsumer()
+        let idleConsumer = idle.addConsumer(delegate: idleRecorder, credit: 10)
+        #expect(idleRecorder.waitFor(10))
+        #expect(idleRecorder.deliveries.map(\.text) == (0..<10).map { "v\($0)" })
+        #expect(busyRecorder.deliveries.map(\.text) == (0..<10).map { "v\($0)" })
+        _ = (busyConsumer, idleConsumer)
+    }
+
     @Test func purgeRemovesReadyMessagesInMemoryAndOnDisk() throws {
         let harness = try TestBroker(configuration: BrokerConfiguration(queueWindowMessages: 4))
         let queue = try harness.broker.anycastQueue(for: "q")

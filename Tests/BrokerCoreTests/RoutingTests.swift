@@ -56,6 +56,21 @@ struct RoutingTests {
         #expect(root.statistics.messageCount == 2)
     }
 
+    @Test func wildcardsMatchEmptyLevels() throws {
+        // The trie walks the address's levels in place: a trailing or leading "/" is an empty level.
+        let harness = try TestBroker()
+        let trailing = try harness.broker.subscribe(queueName: "trailing", filter: "a/+", isDurable: false)
+        let leading = try harness.broker.subscribe(queueName: "leading", filter: "+/b", isDurable: false)
+        let deep = try harness.broker.subscribe(queueName: "deep", filter: "a/+/c", isDurable: false)
+        try harness.publish("a/", "1", autoCreateAs: .multicast)
+        try harness.publish("/b", "2", autoCreateAs: .multicast)
+        try harness.publish("a//c", "3", autoCreateAs: .multicast)
+        try harness.publish("a/b/c/d", "4", autoCreateAs: .multicast)
+        #expect(trailing.statistics.messageCount == 1)
+        #expect(leading.statistics.messageCount == 1)
+        #expect(deep.statistics.messageCount == 1)
+    }
+
     @Test func unknownAddressIsRefusedWhenAutoCreateIsOff() throws {
         let harness = try TestBroker(configuration: BrokerConfiguration(autoCreateAddresses: false))
         #expect(throws: BrokerError.self) { try harness.publish("nowhere", "x") }
