@@ -87,11 +87,11 @@ extension Broker {
             guard !queues.isEmpty else { continue }
             var reserved: [Queue] = []
             for queue in queues {
-                switch queue.reserve(size: message.storedSize) {
+                switch queue.reserve(queue.entryKey(for: message), size: message.storedSize) {
                 case .reserved:
                     reserved.append(queue)
                 case .full(let policy):
-                    for queue in reserved { queue.cancelReservation(size: message.storedSize) }
+                    for queue in reserved { queue.cancelReservation(queue.entryKey(for: message), size: message.storedSize) }
                     self.cancel(prepared)
                     throw BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")
                 }
@@ -103,7 +103,7 @@ extension Broker {
 
     private func cancel(_ prepared: [PreparedMessage]) {
         for item in prepared {
-            for queue in item.queues { queue.cancelReservation(size: item.message.storedSize) }
+            for queue in item.queues { queue.cancelReservation(queue.entryKey(for: item.message), size: item.message.storedSize) }
         }
     }
 

@@ -328,11 +328,11 @@ public final class Broker: @unchecked Sendable {
         var reserved: [Queue] = []
         reserved.reserveCapacity(queues.count)
         for queue in queues {
-            switch queue.reserve(size: size) {
+            switch queue.reserve(queue.entryKey(for: message), size: size) {
             case .reserved:
                 reserved.append(queue)
             case .full(let policy):
-                for queue in reserved { queue.cancelReservation(size: size) }
+                for queue in reserved { queue.cancelReservation(queue.entryKey(for: message), size: size) }
                 return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
             }
         }
@@ -360,7 +360,7 @@ public final class Broker: @unchecked Sendable {
                 }
                 completion(.success(()))
             case .failure(let error):
-                for queue in targets { queue.cancelReservation(size: size) }
+                for queue in targets { queue.cancelReservation(queue.entryKey(for: message), size: size) }
                 let kind: BrokerError.Kind = error.kind == .full ? .resourceLimitExceeded : .storeFailure
                 completion(.failure(BrokerError(kind, error.detail)))
             }
@@ -397,14 +397,14 @@ public final class Broker: @unchecked Sendable {
             var moved = entry
             moved.key = EntryKey(queue: target.id, priority: entry.key.priority, message: entry.message.id)
             // A dead-letter queue takes what it is given; limits apply to producers.
-            _ = target.reserve(size: entry.size)
+            _ = target.reserve(moved.key, size: entry.size)
             let arrival = moved
             if entry.isStored {
                 self.store.submit([.moveEntry(entry.key, to: target.id, deliveryCount: entry.deliveryCount)]) { result in
                     if case .success(let receipt) = result {
                         target.entryArrived(arrival, commit: receipt.transactionID)
                     } else {
-                        target.cancelReservation(size: entry.size)
+                        target.cancelReservation(arrival.key, size: entry.size)
                     }
                 }
             } else {

@@ -143,18 +143,23 @@ public final class Queue: @unchecked Sendable {
 
     // MARK: Producers (called by the broker)
 
-    func reserve(size: Int) -> QueueStateMachine.Reservation {
+    /// The key `message` has in this queue.
+    func entryKey(for message: StoredMessage) -> EntryKey {
+        EntryKey(queue: self.id, priority: message.priority, message: message.id)
+    }
+
+    func reserve(_ key: EntryKey, size: Int) -> QueueStateMachine.Reservation {
         var outcome = QueueStateMachine.Reservation.reserved
         self.mutate { state in
             var actions = QueueStateMachine.Actions()
-            outcome = state.reserve(size: size, actions: &actions)
+            outcome = state.reserve(key, size: size, actions: &actions)
             return actions
         }
         return outcome
     }
 
-    func cancelReservation(size: Int) {
-        self.lock.withLock { self.state.cancelReservation(size: size) }
+    func cancelReservation(_ key: EntryKey, size: Int) {
+        self.lock.withLock { self.state.cancelReservation(key, size: size) }
     }
 
     /// Takes a reserved, not stored entry into memory when the window has room and nothing of the

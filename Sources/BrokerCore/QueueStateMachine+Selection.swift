@@ -131,6 +131,8 @@ extension QueueStateMachine {
             let key = item.entry.key
             if let loadedThrough, key <= loadedThrough { tested = key; continue }  // the window has it
             if self.beyondWindow.contains(key) || self.inFlight[key] != nil { tested = key; continue }
+            // Its arrival is still to be handled, and tests it then (`arrivedBeyondWindow`).
+            if self.arrivalsPending.contains(key) { tested = key; continue }
             guard self.consumers[index].credit > 0 else {
                 stoppedForCredit = true
                 break

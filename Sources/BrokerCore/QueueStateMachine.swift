@@ -88,6 +88,11 @@ struct QueueStateMachine {
     /// Keys after the window's end that are in memory (taken from disk by a filtered consumer)
     /// or were settled since: page reads skip them until the window passes them.
     var beyondWindow: Set<EntryKey> = []
+    /// Entries reserved for a store commit whose arrival has not been handled yet. The store's
+    /// writer commits, then runs the completions: a page read from a snapshot taken in between
+    /// already holds the entry. Page reads skip these keys and the arrival inserts them, so an
+    /// entry never enters memory twice (it was delivered twice before this).
+    var arrivalsPending: Set<EntryKey> = []
 
     /// All entries of the queue, in memory and on disk, including reservations of
     /// messages being committed.
@@ -125,9 +130,9 @@ struct QueueStateMachine {
         return false
     }
 
-    /// Counts a message about to be stored, applying the full policy. Under drop-oldest,
+    /// Counts the entry `key` about to be stored, applying the full policy. Under drop-oldest,
     /// ready entries are removed from the head until it fits (their removal is in `actions`).
-    mutating func reserve(size: Int, actions: inout Actions) -> Reservation {
+    mutating func reserve(_ key: EntryKey, size: Int, actions: inout Actions) -> Reservation {
         if self.isFull {
             switch self.policy.fullPolicy {
             case .block, .fail:
@@ -142,11 +147,13 @@ struct QueueStateMachine {
         self.messageCount += 1
         self.byteCount += size
         self.enqueuedTotal += 1
+        self.arrivalsPending.insert(key)
         return .reserved
     }
 
     /// Undoes a reservation whose commit failed.
-    mutating func cancelReservation(size: Int) {
+    mutating func cancelReservation(_ key: EntryKey, size: Int) {
+        self.arrivalsPending.remove(key)
         self.messageCount -= 1
         self.byteCount -= size
         self.enqueuedTotal -= 1
@@ -162,6 +169,7 @@ struct QueueStateMachine {
     /// or, for a memory-only entry, accepted.
     mutating func entryArrived(_ entry: QueueEntry, commit: Int, now: Int64) -> Actions {
         var actions = Actions()
+        self.arrivalsPending.remove(entry.key)
         switch self.paging {
         case .allInMemory:
             if self.ready.count >= self.windowMessages || self.ready.bytes >= self.windowBytes, entry.isStored {
@@ -177,7 +185,9 @@ struct QueueStateMachine {
                 self.insertReady(entry)
             }
         case .paged(let loadedThrough, let pageInFlight, let ignoredCommit):
-            if let loadedThrough, entry.key < loadedThrough {
+            // Up to and including `loadedThrough`: a page that read past this entry skipped it
+            // (see `arrivalsPending`), so only this arrival puts it in memory.
+            if let loadedThrough, entry.key <= loadedThrough {
                 self.insertReady(entry)
             } else {
                 self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: pageInFlight, ignoredCommit: max(ignoredCommit, commit))
@@ -207,7 +217,7 @@ struct QueueStateMachine {
         }
         for item in page.items {
             if let loadedThrough, !(loadedThrough < item.entry.key) { continue }
-            if self.beyondWindow.contains(item.entry.key) { continue }
+            if self.beyondWindow.contains(item.entry.key) || self.arrivalsPending.contains(item.entry.key) { continue }
             self.insertReady(
                 QueueEntry(key: item.entry.key, message: item.message, deliveryCount: item.entry.deliveryCount, isStored: true)
             )

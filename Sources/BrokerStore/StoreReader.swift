@@ -123,10 +123,21 @@ public struct StorePage: Sendable {
     public struct Item: Sendable {
         public var entry: StoredEntry
         public var message: StoredMessage
+
+        public init(entry: StoredEntry, message: StoredMessage) {
+            self.entry = entry
+            self.message = message
+        }
     }
 
     public var items: [Item]
     public var snapshotID: Int
     /// True when the queue had no entry after the last item in this snapshot.
     public var reachedEnd: Bool
+
+    public init(items: [Item], snapshotID: Int, reachedEnd: Bool) {
+        self.items = items
+        self.snapshotID = snapshotID
+        self.reachedEnd = reachedEnd
+    }
 }

@@ -1,0 +1,60 @@
+import BrokerStore
+import NIOCore
+import Testing
+
+@testable import BrokerCore
+
+/// The store's writer commits, then runs the completions (`entryArrived`); a page read in between
+/// already holds the committed entry. Scripted on the state machine, so the interleaving is exact.
+@Suite("Paging against commits in flight")
+struct PagingRaceTests {
+    let queue = QueueID(1)
+
+    func entry(_ id: UInt64) -> QueueEntry {
+        let message = StoredMessage(id: MessageID(id), address: "q", creationTime: 0, body: ByteBuffer(string: "m\(id)"))
+        return QueueEntry(key: EntryKey(queue: self.queue, priority: 4, message: MessageID(id)), message: message, deliveryCount: 0, isStored: true)
+    }
+
+    func item(_ id: UInt64) -> StorePage.Item {
+        let entry = self.entry(id)
+        return StorePage.Item(entry: StoredEntry(key: entry.key, deliveryCount: 0), message: entry.message)
+    }
+
+    /// Reserves and commits entry `id` as the broker does (commit id = `id`).
+    func arrive(_ id: UInt64, _ machine: inout QueueStateMachine) -> QueueStateMachine.Actions {
+        var actions = QueueStateMachine.Actions()
+        _ = machine.reserve(self.entry(id).key, size: self.entry(id).size, actions: &actions)
+        return machine.entryArrived(self.entry(id), commit: Int(id), now: 0)
+    }
+
+    func delivered(_ actions: QueueStateMachine.Actions) -> [UInt64] {
+        actions.dispatches.flatMap(\.deliveries).map(\.key.message.rawValue)
+    }
+
+    @Test(arguments: [true, false])
+    func aPageReadBetweenACommitAndItsArrivalDoesNotDeliverTheEntryTwice(pageReachesTheEnd: Bool) {
+        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 4, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        for id in UInt64(1)...5 { _ = self.arrive(id, &machine) }  // 5 finds the window full: the queue pages
+        var received = self.delivered(machine.addConsumer(0, credit: 3, now: 0))
+        #expect(received == [1, 2, 3])
+        // Entry 6 is reserved and committed; a page read now (after 4) sees 5 and 6 ...
+        var actions = QueueStateMachine.Actions()
+        _ = machine.reserve(self.entry(6).key, size: self.entry(6).size, actions: &actions)
+        let page = StorePage(items: [self.item(5), self.item(6)], snapshotID: 6, reachedEnd: pageReachesTheEnd)
+        received += self.delivered(machine.pageLoaded(page, generation: 0, now: 0))
+        // ... and only then does the writer hand 6 to the queue.
+        received += self.delivered(machine.entryArrived(self.entry(6), commit: 6, now: 0))
+        received += self.delivered(machine.addCredit(10, to: 0, now: 0))
+        #expect(received == [1, 2, 3, 4, 5, 6])
+        #expect(machine.readyInMemory == 0)
+    }
+
+    @Test func anArrivalWhoseCommitFailedIsNotKeptAsPending() {
+        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 4, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var actions = QueueStateMachine.Actions()
+        _ = machine.reserve(self.entry(1).key, size: self.entry(1).size, actions: &actions)
+        machine.cancelReservation(self.entry(1).key, size: self.entry(1).size)
+        #expect(machine.arrivalsPending.isEmpty)
+        #expect(machine.messageCount == 0)
+    }
+}
