@@ -62,6 +62,18 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// A publish the broker finished (stored, refused, or a duplicate), for its disposition.
+    private struct PublishCompletion: Sendable {
+        var linkID: AMQPLinkID
+        var deliveryID: UInt32
+        var settled: Bool
+        var result: Result<Void, AMQPError>
+    }
+
+    /// Publish completions, from the store writer's thread to this connection's event loop: one hop
+    /// per burst of commits, whose dispositions then go out in one flush.
+    private var publishCompletions: EventLoopInbox<PublishCompletion>?
+
     private var loopBound: NIOLoopBound<AMQPChannelHandler>? {
         self.context.map { NIOLoopBound(self, eventLoop: $0.eventLoop) }
     }
@@ -70,6 +82,10 @@ final class AMQPChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.publishCompletions = EventLoopInbox(eventLoop: context.eventLoop) { completions in
+            handler.value.publishesCompleted(completions)
+        }
         if context.channel.isActive { self.connectionStarted(context: context) }
     }
 
@@ -179,6 +195,14 @@ final class AMQPChannelHandler: ChannelInboundHandler {
 
     private func publishCompleted(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, _ result: Result<Void, AMQPError>) {
         self.run(self.machine.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result))
+        self.scheduleFlush()
+    }
+
+    /// A burst of publish completions: their dispositions are gathered and flushed once.
+    private func publishesCompleted(_ completions: [PublishCompletion]) {
+        for completion in completions {
+            self.run(self.machine.publishCompleted(completion.linkID, deliveryID: completion.deliveryID, settled: completion.settled, completion.result))
+        }
         self.scheduleFlush()
     }
 
@@ -398,15 +422,14 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     private func publish(_ linkID: AMQPLinkID, deliveryID: UInt32, settled: Bool, message: ByteBuffer) {
-        guard case .producer(let producer) = self.links[linkID], let handler = self.loopBound else { return }
+        guard case .producer(let producer) = self.links[linkID] else { return }
         self.messagesIn += 1
         let incoming: IncomingMessage
         do {
             incoming = try self.incomingMessage(message, from: producer)
         } catch {
             let amqpError = AMQPErrorMapping.amqpError(for: error)
-            handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError)) }
-            return
+            return self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .failure(amqpError))
         }
         // Duplicate detection by `_AMQ_DUPL_ID` (uplinks from other nodes): see AMQPDuplicateFilter.
         var operations: [StoreOperation] = []
@@ -415,16 +438,16 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         if let duplicateID, let filter {
             switch filter.admit(duplicateID) {
             case .duplicate:
-                handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(())) }
-                return
+                return self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, .success(()))
             case .new(let recordOperations):
                 operations = recordOperations
             }
         }
+        let completions = self.publishCompletions
         self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs, additionalOperations: operations) { result in
             if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
-            handler.eventLoop.execute { handler.value.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, mapped) }
+            completions?.append(PublishCompletion(linkID: linkID, deliveryID: deliveryID, settled: settled, result: mapped))
         }
     }
 

@@ -2,13 +2,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Carries values produced on any thread (a queue's deliveries, the store writer's commit
-/// completions) to one event loop in batches: it keeps at most one task scheduled there, and that
+/// completions) to one connection's event loop in batches: it keeps at most one task scheduled there, and that
 /// task takes everything that arrived until it runs, in arrival order.
 ///
 /// One `execute` per value would cost a task allocation and often a cross-thread wake-up per
 /// message, and would make the connection write and flush each message on its own; a burst that
 /// arrives while a hop is pending now rides on it.
-final class EventLoopInbox<Element: Sendable>: Sendable {
+public final class EventLoopInbox<Element: Sendable>: Sendable {
     private struct State {
         var elements: [Element] = []
         /// A task that will take `elements` is queued on the event loop.
@@ -22,12 +22,12 @@ final class EventLoopInbox<Element: Sendable>: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// `receive` runs on `eventLoop` with each batch, in the order the elements were appended.
-    init(eventLoop: any EventLoop, receive: @escaping @Sendable ([Element]) -> Void) {
+    public init(eventLoop: any EventLoop, receive: @escaping @Sendable ([Element]) -> Void) {
         self.eventLoop = eventLoop
         self.receive = receive
     }
 
-    func append(_ element: Element) {
+    public func append(_ element: Element) {
         let mustHop = self.state.withLockedValue { state in
             state.elements.append(element)
             return Self.scheduleHop(&state)
@@ -35,7 +35,7 @@ final class EventLoopInbox<Element: Sendable>: Sendable {
         if mustHop { self.hop() }
     }
 
-    func append(contentsOf elements: [Element]) {
+    public func append(contentsOf elements: [Element]) {
         let mustHop = self.state.withLockedValue { state in
             if state.elements.isEmpty {
                 state.elements = elements  // shares the caller's storage: no copy
