@@ -37,7 +37,7 @@ public final class Consumer: Sendable {
     /// Acknowledges several messages at once: one queue event and one store submission.
     public func acknowledge(_ keys: [EntryKey]) {
         guard !keys.isEmpty else { return }
-        self.queue.handle { $0.acknowledge(keys, now: $1) }
+        self.settle(acknowledging: keys, addingCredit: 0)
     }
 
     /// Acknowledges `keys` and adds `credit` in one queue event (one dispatch, one store

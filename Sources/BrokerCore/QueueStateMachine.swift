@@ -340,15 +340,6 @@ struct QueueStateMachine {
         return actions
     }
 
-    /// Several acknowledgments as one event: one dispatch and one list of store removals, so
-    /// a consumer that settles in batches (the uplink) costs one store submission per batch.
-    mutating func acknowledge(_ keys: [EntryKey], now: Int64) -> Actions {
-        var actions = Actions()
-        self.forgetAcknowledged(keys, actions: &actions)
-        self.dispatch(now: now, actions: &actions)
-        return actions
-    }
-
     /// Acknowledges `keys` and gives `consumer` `credit` more in one event, so a front end that
     /// settles a read batch (or a delivery batch sent at QoS 0) costs one dispatch and one store
     /// submission for all the removals instead of one of each per message. Unknown keys are skipped.

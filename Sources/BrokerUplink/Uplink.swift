@@ -171,8 +171,7 @@ public final class Uplink: @unchecked Sendable, ConsumerDelegate, UplinkConnecti
     private func flushSettlements() {
         guard !self.settlements.isEmpty else { return }
         let (acknowledged, credit) = self.settlements.take()
-        self.consumer?.acknowledge(acknowledged)
-        if credit > 0 { self.consumer?.addCredit(credit) }
+        self.consumer?.settle(acknowledging: acknowledged, addingCredit: credit)
     }
 
     private func perform(_ action: UplinkStateMachine.Action) {

@@ -2,8 +2,8 @@ import BrokerStore
 
 /// Acknowledgments and returned consumer credit gathered while the uplink handles one burst
 /// of peer outcomes (one AMQP disposition settles hundreds of transfers), so that they reach
-/// the forwarding queue as one acknowledgment event (one store submission) and one credit
-/// event, instead of two queue events and one store submission per message.
+/// the forwarding queue as one `Consumer.settle` (one queue event, one store submission),
+/// instead of two queue events and one store submission per message.
 ///
 /// Only those two actions are gathered. The uplink applies the batch before any other action
 /// (a credit reset, a release, a disconnect), so the queue sees everything in the order the

@@ -191,12 +191,8 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.withheldCredit[settlement.subscriptionID, default: 0] += credit
                 credit = 0
             }
-            guard let consumer = self.consumers[settlement.subscriptionID] else { continue }
-            if settlement.keys.isEmpty {
-                if credit > 0 { consumer.addCredit(credit) }
-            } else {
-                consumer.settle(acknowledging: settlement.keys, addingCredit: credit)
-            }
+            guard !settlement.keys.isEmpty || credit > 0, let consumer = self.consumers[settlement.subscriptionID] else { continue }
+            consumer.settle(acknowledging: settlement.keys, addingCredit: credit)
         }
     }
 
