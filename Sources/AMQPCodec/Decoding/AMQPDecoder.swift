@@ -155,11 +155,6 @@ struct AMQPDecoder {
         return String(decoding: utf8, as: UTF8.self)
     }
 
-    /// Steps back over bytes just read (to skip a value whose constructor was already consumed).
-    mutating func readerIndexBack(by count: Int) {
-        self.readerIndex = max(0, self.readerIndex - count)
-    }
-
     /// Whether the next `length` bytes equal `expected`, consuming them either way (comparing a map
     /// key with a name without making a String of it).
     mutating func readBytes(length: Int, equalTo expected: some Collection<UInt8>, _ context: @autoclosure () -> String) throws -> Bool {

@@ -67,15 +67,14 @@ public struct AMQPMessageSections: Sendable {
             _ = try decoder.readSize(wide: wide, "application-properties")
             let count = wide ? AMQPDecoder.length(try decoder.readInteger(as: UInt32.self, "map count")) : Int(try decoder.readByte("map count"))
             for _ in 0..<(count / 2) {
-                let keyCode = try decoder.readByte("application-properties key")
                 let matches: Bool
-                switch keyCode {
+                switch decoder.peekByte() {
                 case AMQPFormatCode.string8, AMQPFormatCode.string32:
+                    let keyCode = try decoder.readByte("application-properties key")
                     let length = try decoder.readSize(wide: keyCode == AMQPFormatCode.string32, "application-properties key")
                     matches = try decoder.readBytes(length: length, equalTo: wanted, "application-properties key")
                 default:
                     // Keys must be strings (part 3.2.5); skip anything else with its value.
-                    decoder.readerIndexBack(by: 1)
                     try decoder.skipValue(depth: 1)
                     matches = false
                 }
