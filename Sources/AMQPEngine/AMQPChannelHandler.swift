@@ -41,6 +41,8 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     private var remoteAddress = "?"
     private var heartbeatTask: RepeatedTask?
     private var idleTask: RepeatedTask?
+    /// Reading stopped until the store's intake drains (see `pauseReadingWhileStoreBacklogged`).
+    private var isPausedForStore = false
     private var readSinceIdleCheck = true
     private var silentIdleChecks = 0
     private var wroteSinceHeartbeat = false
@@ -227,7 +229,29 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.scheduleFlush()
     }
 
+    /// Stops reading from the peer while the store's writer holds too much uncommitted memory
+    /// (a flood of pre-settled transfers has no other bound); frames already read still run.
+    private func pauseReadingWhileStoreBacklogged() {
+        guard !self.isPausedForStore, self.broker.store.intake.isBackedUp, let context, let handler = self.loopBound else { return }
+        self.isPausedForStore = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        self.broker.store.intake.whenDrained {
+            handler.eventLoop.execute { handler.value.storeBacklogDrained() }
+        }
+    }
+
+    private func storeBacklogDrained() {
+        self.isPausedForStore = false
+        guard let context, context.channel.isActive else { return }
+        // Turning autoRead back on makes the channel read again.
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+
     private func idleCheck() {
+        if self.isPausedForStore {
+            self.silentIdleChecks = 0  // silent because the broker stopped reading
+            return
+        }
         if self.readSinceIdleCheck {
             self.readSinceIdleCheck = false
             self.silentIdleChecks = 0
@@ -444,6 +468,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             }
         }
         let completions = self.publishCompletions
+        self.pauseReadingWhileStoreBacklogged()
         self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs, additionalOperations: operations) { result in
             if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }

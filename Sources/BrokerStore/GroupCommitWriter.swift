@@ -19,6 +19,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     struct Submission {
         var operations: [StoreOperation]
         var completion: Completion
+        /// What it holds in memory until committed (see `StoreIntake`).
+        var pendingMemory: Int
     }
 
     private enum RunState { case running, closing, closed }
@@ -31,6 +33,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let configuration: StoreConfiguration
     private let logger: Logger
     private let statistics: StoreStatistics
+    private let intake: StoreIntake
     /// Transactions that add data may leave at most this many pages in use; the rest of
     /// `maxSize` is kept for removals, which need fresh pages too (copy-on-write), so that
     /// consumers can still acknowledge and free space when the store is full.
@@ -56,6 +59,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         queues: [QueueID: QueueRecord],
         lastMessageID: UInt64,
         statistics: StoreStatistics,
+        intake: StoreIntake,
         logger: Logger
     ) {
         self.messageAppendFloor = lastMessageID
@@ -66,6 +70,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.queues = queues
         self.queueSnapshot = NIOLockedValueBox(queues)
         self.statistics = statistics
+        self.intake = intake
         self.logger = logger
         let maxPages = configuration.maxSize / environment.pageSize
         self.dataPageLimit = maxPages - min(max(64, maxPages / 64), 4096, maxPages / 4)
@@ -86,7 +91,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             completion(.failure(.closed()))
             return
         }
-        self.pending.append(Submission(operations: operations, completion: completion))
+        let pendingMemory = operations.reduce(0) { $0 + $1.pendingMemory }
+        self.intake.submitted(bytes: pendingMemory)
+        self.pending.append(Submission(operations: operations, completion: completion, pendingMemory: pendingMemory))
         self.condition.unlock(withValue: Self.hasWork)
     }
 
@@ -124,6 +131,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Submission]) {
+        // Committed or refused, the batch no longer holds memory once its completions ran.
+        defer { self.intake.finished(bytes: batch.reduce(0) { $0 + $1.pendingMemory }) }
         let started = DispatchTime.now().uptimeNanoseconds
         var outcome = self.attempt(batch)
         // A full map: grow it while the limit allows, then refuse what adds data.

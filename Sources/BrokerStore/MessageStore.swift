@@ -11,6 +11,8 @@ import NIOCore
 public final class MessageStore: Sendable {
     public let configuration: StoreConfiguration
     public let statistics: StoreStatistics
+    /// Memory held by submissions not yet committed: front ends pause producers when it is high.
+    public let intake: StoreIntake
     private let environment: LMDBEnvironment
     private let schema: StoreSchema
     private let mapLock: ReadWriteLock
@@ -40,6 +42,7 @@ public final class MessageStore: Sendable {
         }
         self.mapLock = ReadWriteLock()
         self.statistics = StoreStatistics()
+        self.intake = StoreIntake(highWatermark: configuration.intakeLimit)
 
         // Open the schema, drop non-durable queues left by the last run, load metadata.
         let transaction = try self.environment.beginWriteTransaction()
@@ -83,6 +86,7 @@ public final class MessageStore: Sendable {
             queues: queues,
             lastMessageID: lastMessage,
             statistics: self.statistics,
+            intake: self.intake,
             logger: logger
         )
         self.writer.start()

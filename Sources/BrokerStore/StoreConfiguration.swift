@@ -20,20 +20,26 @@ public struct StoreConfiguration: Sendable {
     public var syncMode: SyncMode
     /// How many readers (threads reading at once) LMDB's lock table allows.
     public var maxReaders: Int
+    /// Memory (bytes, estimated) that submissions waiting for the writer may hold before front
+    /// ends stop reading from producers (see `StoreIntake`).
+    public var intakeLimit: Int
 
     public static let defaultMaxSize = 4 << 30
+    public static let defaultIntakeLimit = 8 << 20
 
     public init(
         directory: String,
         maxSize: Int = StoreConfiguration.defaultMaxSize,
         initialMapSize: Int = 64 << 20,
         syncMode: SyncMode = .lmdbDefault,
-        maxReaders: Int = 256
+        maxReaders: Int = 256,
+        intakeLimit: Int = StoreConfiguration.defaultIntakeLimit
     ) {
         self.directory = directory
         self.maxSize = maxSize
         self.initialMapSize = min(initialMapSize, maxSize)
         self.syncMode = syncMode
         self.maxReaders = maxReaders
+        self.intakeLimit = intakeLimit
     }
 }

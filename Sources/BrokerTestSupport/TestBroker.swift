@@ -19,13 +19,19 @@ public final class TestBroker {
         configuration: BrokerConfiguration = BrokerConfiguration(),
         maxSize: Int = 64 << 20,
         initialMapSize: Int = 4 << 20,
+        intakeLimit: Int = StoreConfiguration.defaultIntakeLimit,
         filterFactory: MessageFilterFactory? = nil
     ) throws {
         self.filterFactory = filterFactory
         self.directory = try TemporaryDirectory(prefix: "outpost-broker").path
         self.clock = MockClock()
         self.brokerConfiguration = configuration
-        self.storeConfiguration = StoreConfiguration(directory: self.directory, maxSize: maxSize, initialMapSize: initialMapSize)
+        self.storeConfiguration = StoreConfiguration(
+            directory: self.directory,
+            maxSize: maxSize,
+            initialMapSize: initialMapSize,
+            intakeLimit: intakeLimit
+        )
         self.threadPool = NIOThreadPool(numberOfThreads: 1)
         self.threadPool.start()
         self.store = try MessageStore(configuration: self.storeConfiguration)

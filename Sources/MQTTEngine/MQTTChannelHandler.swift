@@ -231,11 +231,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .startKeepAlive(let seconds):
             self.startKeepAlive(seconds: seconds, context: context)
         case .publish(let publication):
-            if let full = self.fullBlockingQueue(for: publication.topic) {
-                self.waitForRoom(publication, in: full, context: context)
-            } else {
-                self.publish(publication, context: context)
-            }
+            self.publishWhenAdmitted(publication, context: context)
         case .resumeSubscriptions(let subscriptions, let credit):
             for subscription in subscriptions {
                 do {
@@ -379,7 +375,24 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    // MARK: Full queues (policy `block`)
+    // MARK: Pausing producers (store backlog, queues full under policy `block`)
+
+    /// Publishes now, or pauses reading from this client until the publication can go: while the
+    /// store's writer holds too much uncommitted memory (any QoS: a QoS 0 flood would otherwise
+    /// become the broker's memory), or while a queue it routes to is full and its address blocks.
+    private func publishWhenAdmitted(_ publication: MQTTIncomingPublication, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let resume: @Sendable () -> Void = { bound.eventLoop.execute { bound.value.resumePublishing() } }
+        if self.broker.store.intake.isBackedUp {
+            self.pause(publication, reason: "store backlog", context: context)
+            self.broker.store.intake.whenDrained(resume)
+        } else if let full = self.fullBlockingQueue(for: publication.topic) {
+            self.pause(publication, reason: "queue '\(full.name)' full", context: context)
+            full.whenNotFull(resume)
+        } else {
+            self.publish(publication, context: context)
+        }
+    }
 
     /// A queue the topic routes to that is full and whose address blocks producers; nil at once
     /// when no address policy blocks (the common case costs one flag check).
@@ -388,27 +401,20 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         return self.broker.route(topic).first { $0.isFull && self.broker.policy(for: $0.address).fullPolicy == .block }
     }
 
-    private func waitForRoom(_ publication: MQTTIncomingPublication, in queue: Queue, context: ChannelHandlerContext) {
+    private func pause(_ publication: MQTTIncomingPublication, reason: String, context: ChannelHandlerContext) {
         if self.blockedPublication == nil {
-            self.logger.debug("mqtt publisher blocked: queue full", metadata: ["outpost.queue": "\(queue.name)"])
+            self.logger.debug("mqtt publisher paused", metadata: ["outpost.reason": "\(reason)"])
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
         self.blockedPublication = publication
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        queue.whenNotFull {
-            bound.eventLoop.execute { bound.value.roomAvailable() }
-        }
     }
 
-    /// A queue the blocked publish waited for has room: publish it (unless another queue of the
-    /// topic is full now), then carry on with what was held and resume reading.
-    private func roomAvailable() {
+    /// What the paused publish waited for is there: publish it (unless it has to wait again),
+    /// then carry on with what was held and resume reading.
+    private func resumePublishing() {
         guard let publication = self.blockedPublication, let context = self.context, context.channel.isActive else { return }
-        if let full = self.fullBlockingQueue(for: publication.topic) {
-            return self.waitForRoom(publication, in: full, context: context)
-        }
         self.blockedPublication = nil
-        self.publish(publication, context: context)
+        self.publishWhenAdmitted(publication, context: context)
         self.replayHeldPackets()
         if self.blockedPublication == nil {
             // Turning autoRead back on makes the channel read again.

@@ -236,6 +236,35 @@ import Testing
         await connection.finish()
     }
 
+    /// Pre-settled transfers have no other bound: with an intake limit of one byte every stored
+    /// message backs the store up and the handler pauses reading until the commit; none is lost.
+    @Test func preSettledTransfersPausedByTheStoreBacklogAreAllStored() async throws {
+        let broker = try TestBroker(configuration: BrokerConfiguration(queueWindowMessages: 2), intakeLimit: 1)
+        let connection = try await Connection(broker: broker)
+        try await connection.open()
+        try await connection.send(.attach(AMQPAttach(name: "p", handle: 0, role: .sender, target: .target(AMQPTarget(address: "orders")), initialDeliveryCount: 0)))
+        #expect(try await connection.nextPerformatives(2).count == 2)
+        var bytes = ByteBuffer()
+        for index in 0..<50 {
+            var bare = ByteBuffer()
+            AMQPBareMessage(body: .data([ByteBuffer(string: "m\(index)")])).encode(into: &bare)
+            var message = ByteBuffer()
+            try AMQPEncodedMessage(header: AMQPHeader(durable: false), bareMessage: bare).encode(into: &message)
+            let transfer = AMQPTransfer(handle: 0, deliveryID: UInt32(index), deliveryTag: ByteBuffer(integer: UInt64(index)), messageFormat: 0, settled: true)
+            bytes.writeAMQPInbound(.frame(AMQPFrame(channel: 0, performative: .transfer(transfer), payload: message)))
+        }
+        try await connection.send(raw: bytes)
+        let queue = try #require(broker.broker.queue(named: "orders"))
+        // Reserved at once, stored when committed: wait for the store.
+        #expect(eventually { (try? queue.browse(limit: 100).count) == 50 })
+        #expect(broker.store.intake.pausedProducers > 0)
+        // The stored bare message ends with its data section, the text.
+        let stored = try queue.browse(limit: 100).map { String(buffer: $0.message.body) }
+        #expect(stored.count == 50)
+        #expect(zip(stored, 0..<50).allSatisfy { $0.hasSuffix("m\($1)") })
+        await connection.finish()
+    }
+
     @Test func creditToAReceiverDeliversAndAcceptRemoves() async throws {
         let connection = try await Connection()
         try connection.broker.publish("jobs", "job 1")

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerStore
 import BrokerTestSupport
 import MQTTCodec
 @testable import MQTTEngine
@@ -41,8 +42,12 @@ import Testing
         let channel: any Channel
         let connections = ConnectionRegistry()
 
-        init(settings: MQTTServerSettings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory())) throws {
-            self.broker = try TestBroker()
+        init(
+            settings: MQTTServerSettings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory()),
+            configuration: BrokerConfiguration = BrokerConfiguration(),
+            intakeLimit: Int = StoreConfiguration.defaultIntakeLimit
+        ) throws {
+            self.broker = try TestBroker(configuration: configuration, intakeLimit: intakeLimit)
             let broker = self.broker.broker
             let connections = self.connections
             self.channel = try ServerBootstrap(group: self.group)
@@ -105,6 +110,42 @@ import Testing
         try channel.writeAndFlush(MQTTPacket.disconnect(MQTTDisconnectPacket())).wait()
         #expect(eventually { packets.closed.withLockedValue { $0 } })
         #expect(eventually { server.connections.all.isEmpty })
+    }
+
+    /// With an intake limit of one byte every stored message backs the store up, so the publisher
+    /// is paused (reading stops) after each one and resumed after its commit: nothing is lost or
+    /// reordered, and packets read behind a paused publish wait for it.
+    @Test func aQoS0PublisherPausedByTheStoreBacklogLosesNothing() throws {
+        let server = try Server(configuration: BrokerConfiguration(queueWindowMessages: 2), intakeLimit: 1)
+        let (subscriber, received) = try server.client()
+        let receiveMaximum = MQTTProperties(receiveMaximum: 5)
+        try subscriber.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "slow", properties: receiveMaximum))).wait()
+        #expect(received.next()?.packetType == .connAck)
+        let subscription = MQTTSubscription(topicFilter: "flood", options: MQTTSubscriptionOptions(qos: .atLeastOnce))
+        try subscriber.writeAndFlush(MQTTPacket.subscribe(MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [subscription]))).wait()
+        #expect(received.next()?.packetType == .subAck)
+
+        let (publisher, publisherPackets) = try server.client()
+        try publisher.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "fast"))).wait()
+        #expect(publisherPackets.next()?.packetType == .connAck)
+        let count = 200
+        for index in 0..<count {
+            // Unacknowledged deliveries (5) and the queue's window (2) fill: the rest is stored.
+            publisher.write(MQTTPacket.publish(MQTTPublishPacket(topicName: "flood", payload: ByteBuffer(string: "\(index)"), qos: .atMostOnce)), promise: nil)
+        }
+        try publisher.writeAndFlush(MQTTPacket.pingReq).wait()
+        // PINGRESP comes after every publish before it was handled, paused or not.
+        #expect(publisherPackets.next(timeout: .seconds(20)) == .pingResp)
+        #expect(server.broker.store.intake.pausedProducers > 0)
+
+        var payloads: [String] = []
+        while payloads.count < count, case .publish(let delivery)? = received.next() {
+            payloads.append(String(buffer: delivery.payload))
+            if let id = delivery.packetIdentifier {
+                try subscriber.writeAndFlush(MQTTPacket.pubAck(MQTTPubAckPacket(packetIdentifier: id))).wait()
+            }
+        }
+        #expect(payloads == (0..<count).map { "\($0)" })
     }
 
     @Test func aPacketBeforeConnectClosesTheConnection() throws {
