@@ -90,6 +90,7 @@ public struct OutpostConfiguration: Sendable, Decodable {
         public var syncMode = StoreConfiguration.SyncMode.lmdbDefault
         public var queueWindowMessages = 1000
         public var queueWindowBytes = ByteSize(bytes: 4 << 20)
+        public var intakeLimit = ByteSize(bytes: StoreConfiguration.defaultIntakeLimit)
 
         public init() {}
 
@@ -98,6 +99,7 @@ public struct OutpostConfiguration: Sendable, Decodable {
             case syncMode = "sync-mode"
             case queueWindowMessages = "queue-window-messages"
             case queueWindowBytes = "queue-window-bytes"
+            case intakeLimit = "intake-limit"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -115,6 +117,10 @@ public struct OutpostConfiguration: Sendable, Decodable {
                 throw ConfigurationError(key: "store.queue-window-messages", problem: "must be at least 2")
             }
             self.queueWindowBytes = try container.decodeIfPresent(ByteSize.self, forKey: .queueWindowBytes) ?? self.queueWindowBytes
+            self.intakeLimit = try container.decodeIfPresent(ByteSize.self, forKey: .intakeLimit) ?? self.intakeLimit
+            guard self.intakeLimit.bytes >= 64 << 10 else {
+                throw ConfigurationError(key: "store.intake-limit", problem: "must be at least 64KiB")
+            }
             guard self.maxSize.bytes >= 1 << 20 else {
                 throw ConfigurationError(key: "store.max-size", problem: "must be at least 1MiB")
             }
@@ -296,7 +302,12 @@ public struct OutpostConfiguration: Sendable, Decodable {
     public var usersFilePath: String { self.dataDirectory + "/users.yaml" }
 
     public var storeConfiguration: StoreConfiguration {
-        StoreConfiguration(directory: self.dataDirectory, maxSize: self.store.maxSize.bytes, syncMode: self.store.syncMode)
+        StoreConfiguration(
+            directory: self.dataDirectory,
+            maxSize: self.store.maxSize.bytes,
+            syncMode: self.store.syncMode,
+            intakeLimit: self.store.intakeLimit.bytes
+        )
     }
 
     public var brokerConfiguration: BrokerConfiguration {

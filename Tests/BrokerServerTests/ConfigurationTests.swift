@@ -38,6 +38,7 @@ struct ConfigurationTests {
             store:
               max-size: 2GiB
               queue-window-bytes: 512KiB
+              intake-limit: 16MiB
             broker:
               auto-create-queues: false
               default-policy:
@@ -54,6 +55,7 @@ struct ConfigurationTests {
         #expect(!configuration.listeners.anonymousAllowed)
         #expect(configuration.store.maxSize.bytes == 2 << 30)
         #expect(configuration.store.queueWindowBytes.bytes == 512 << 10)
+        #expect(configuration.storeConfiguration.intakeLimit == 16 << 20)
         let broker = configuration.brokerConfiguration
         #expect(!broker.autoCreateQueues)
         #expect(broker.defaultPolicy.maxDeliveryAttempts == 3)
@@ -73,6 +75,7 @@ struct ConfigurationTests {
         ("listeners:\n  amqp-port: many\n", "listeners.amqp-port"),
         ("listeners:\n  amqp-port: 70000\n", "listeners.amqp-port"),
         ("store:\n  max-size: lots\n", "store.max-size"),
+        ("store:\n  intake-limit: 1KiB\n", "store.intake-limit"),
         ("broker:\n  default-policy:\n    full-policy: sometimes\n", "broker.default-policy.full-policy"),
         ("broker:\n  default-policy:\n    default-priority: 12\n", "broker.default-policy.default-priority"),
         ("broker:\n  auto-create-queues: maybe\n", "broker.auto-create-queues"),
