@@ -306,7 +306,9 @@ public final class Queue: @unchecked Sendable {
         if !actions.storeOperations.isEmpty {
             let logger = self.services.logger
             let queueName = self.name
-            self.services.store.submit(actions.storeOperations) { result in
+            // Removals and delivery counts: nobody waits for them, so they may ride on the next
+            // commit that has to be made (a crash before it redelivers, as at-least-once allows).
+            self.services.store.submit(actions.storeOperations, deferrable: true) { result in
                 if case .failure(let error) = result {
                     logger.error("queue store update failed", metadata: ["outpost.queue": "\(queueName)", "outpost.error": "\(error)"])
                 }

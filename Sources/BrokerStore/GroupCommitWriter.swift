@@ -7,12 +7,19 @@ import NIOConcurrencyHelpers
 ///
 /// Callers submit operations with a completion; the thread takes everything pending,
 /// applies it in one transaction, commits (and syncs) once, then completes every
-/// submitter in submission order. There is no timer: a batch is whatever arrived
-/// while the previous commit was syncing, so a lone producer pays one commit and
-/// many producers share one.
+/// submitter in submission order. A batch is whatever arrived while the previous commit
+/// was syncing, so a lone producer pays one commit and many producers share one.
+///
+/// The one wait: a batch of only deferrable submissions (acknowledged entries to remove,
+/// which nobody waits for) is held up to the configured `deferralLimit` for a submission
+/// that must be durable to carry it. At a steady low rate each message then costs one commit instead of
+/// two (its store and, a moment later, its removal), and a producer never finds the
+/// writer busy syncing a removal. Losing a deferred removal to a crash redelivers the
+/// message, which at-least-once allows.
 final class GroupCommitWriter: @unchecked Sendable {
-    // @unchecked: `pending`/`state` are only touched under `condition`; `queues` and
-    // the LMDB write path only on the writer thread; `queueSnapshot` under its own lock.
+    // @unchecked: `pending`, `hasUrgentWork`, `oldestDeferred` and `runState` are only
+    // touched under `condition`; `queues` and the LMDB write path only on the writer
+    // thread; `queueSnapshot` under its own lock.
 
     typealias Completion = @Sendable (Result<CommitReceipt, StoreError>) -> Void
 
@@ -24,8 +31,6 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private enum RunState { case running, closing, closed }
-    private static let noWork = 0
-    private static let hasWork = 1
 
     private let environment: LMDBEnvironment
     private let schema: StoreSchema
@@ -39,8 +44,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// consumers can still acknowledge and free space when the store is full.
     private let dataPageLimit: Int
 
-    private let condition = ConditionLock(value: GroupCommitWriter.noWork)
+    private let condition = NSCondition()
     private var pending: [Submission] = []
+    /// Whether anything pending must not wait (see `StoreConfiguration.deferralLimit`).
+    private var hasUrgentWork = false
+    /// When the oldest pending deferrable submission arrived, while only such are pending.
+    private var oldestDeferred: ContinuousClock.Instant?
     private var runState = RunState.running
     private let finished = ConditionLock(value: 0)
 
@@ -84,17 +93,23 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     var queueRecords: [QueueID: QueueRecord] { self.queueSnapshot.withLockedValue { $0 } }
 
-    func submit(_ operations: [StoreOperation], completion: @escaping Completion) {
+    func submit(_ operations: [StoreOperation], deferrable: Bool, completion: @escaping Completion) {
+        let pendingMemory = operations.reduce(0) { $0 + $1.pendingMemory }
         self.condition.lock()
         guard case .running = self.runState else {
             self.condition.unlock()
             completion(.failure(.closed()))
             return
         }
-        let pendingMemory = operations.reduce(0) { $0 + $1.pendingMemory }
         self.intake.submitted(bytes: pendingMemory)
         self.pending.append(Submission(operations: operations, completion: completion, pendingMemory: pendingMemory))
-        self.condition.unlock(withValue: Self.hasWork)
+        if !deferrable {
+            self.hasUrgentWork = true
+        } else if self.oldestDeferred == nil {
+            self.oldestDeferred = .now
+        }
+        self.condition.signal()
+        self.condition.unlock()
     }
 
     /// Stops accepting work, commits what is pending, and waits for the thread to end.
@@ -107,25 +122,38 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         self.runState = .closing
-        self.condition.unlock(withValue: Self.hasWork)
+        self.condition.signal()
+        self.condition.unlock()
         self.finished.lock(whenValue: 1)
         self.finished.unlock()
     }
 
     private func run() {
+        self.condition.lock()
         while true {
-            self.condition.lock(whenValue: Self.hasWork)
+            while self.pending.isEmpty, self.runState == .running {
+                self.condition.wait()
+            }
+            // Only deferrable work: wait for urgent work or the deferral limit, whichever first.
+            while !self.hasUrgentWork, self.runState == .running, let oldest = self.oldestDeferred {
+                let remaining = oldest + self.configuration.deferralLimit - .now
+                guard remaining > .zero else { break }
+                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+                _ = self.condition.wait(until: Date(timeIntervalSinceNow: seconds))
+            }
             let batch = self.pending
             self.pending.removeAll(keepingCapacity: true)
-            let closing = self.runState == .closing
-            if closing && batch.isEmpty {
+            self.hasUrgentWork = false
+            self.oldestDeferred = nil
+            if self.runState == .closing && batch.isEmpty {
                 self.runState = .closed
-                self.condition.unlock(withValue: Self.noWork)
                 break
             }
-            self.condition.unlock(withValue: closing ? Self.hasWork : Self.noWork)
+            self.condition.unlock()
             self.commit(batch)
+            self.condition.lock()
         }
+        self.condition.unlock()
         self.finished.lock()
         self.finished.unlock(withValue: 1)
     }

@@ -114,8 +114,15 @@ public final class MessageStore: Sendable {
 
     /// Submits operations that commit together; `completion` runs on the writer thread
     /// once they are durable (or failed). Keep it short: hop to your own executor.
-    public func submit(_ operations: [StoreOperation], completion: @escaping @Sendable (Result<CommitReceipt, StoreError>) -> Void) {
-        self.writer.submit(operations, completion: completion)
+    ///
+    /// `deferrable`: nobody waits for these (removals of acknowledged entries); they may wait a
+    /// few milliseconds for a commit that must be made anyway (see GroupCommitWriter).
+    public func submit(
+        _ operations: [StoreOperation],
+        deferrable: Bool = false,
+        completion: @escaping @Sendable (Result<CommitReceipt, StoreError>) -> Void
+    ) {
+        self.writer.submit(operations, deferrable: deferrable, completion: completion)
     }
 
     /// Submits operations and waits until they are durable.

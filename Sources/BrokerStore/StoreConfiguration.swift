@@ -23,9 +23,13 @@ public struct StoreConfiguration: Sendable {
     /// Memory (bytes, estimated) that submissions waiting for the writer may hold before front
     /// ends stop reading from producers (see `StoreIntake`).
     public var intakeLimit: Int
+    /// How long deferrable submissions (removals nobody waits for) may wait for a commit that
+    /// has to be made anyway (see GroupCommitWriter).
+    public var deferralLimit: Duration
 
     public static let defaultMaxSize = 4 << 30
     public static let defaultIntakeLimit = 8 << 20
+    public static let defaultDeferralLimit: Duration = .milliseconds(5)
 
     public init(
         directory: String,
@@ -33,7 +37,8 @@ public struct StoreConfiguration: Sendable {
         initialMapSize: Int = 64 << 20,
         syncMode: SyncMode = .lmdbDefault,
         maxReaders: Int = 256,
-        intakeLimit: Int = StoreConfiguration.defaultIntakeLimit
+        intakeLimit: Int = StoreConfiguration.defaultIntakeLimit,
+        deferralLimit: Duration = StoreConfiguration.defaultDeferralLimit
     ) {
         self.directory = directory
         self.maxSize = maxSize
@@ -41,5 +46,6 @@ public struct StoreConfiguration: Sendable {
         self.syncMode = syncMode
         self.maxReaders = maxReaders
         self.intakeLimit = intakeLimit
+        self.deferralLimit = deferralLimit
     }
 }
