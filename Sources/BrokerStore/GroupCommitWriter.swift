@@ -39,6 +39,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let logger: Logger
     private let statistics: StoreStatistics
     private let intake: StoreIntake
+    private let mappedPageRelease: MappedPageRelease
     /// Transactions that add data may leave at most this many pages in use; the rest of
     /// `maxSize` is kept for removals, which need fresh pages too (copy-on-write), so that
     /// consumers can still acknowledge and free space when the store is full.
@@ -69,6 +70,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         lastMessageID: UInt64,
         statistics: StoreStatistics,
         intake: StoreIntake,
+        mappedPageRelease: MappedPageRelease,
         logger: Logger
     ) {
         self.messageAppendFloor = lastMessageID
@@ -80,6 +82,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.queueSnapshot = NIOLockedValueBox(queues)
         self.statistics = statistics
         self.intake = intake
+        self.mappedPageRelease = mappedPageRelease
         self.logger = logger
         let maxPages = configuration.maxSize / environment.pageSize
         self.dataPageLimit = maxPages - min(max(64, maxPages / 64), 4096, maxPages / 4)
@@ -159,8 +162,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Submission]) {
-        // Committed or refused, the batch no longer holds memory once its completions ran.
-        defer { self.intake.finished(bytes: batch.reduce(0) { $0 + $1.pendingMemory }) }
+        defer {
+            // Committed or refused, the batch no longer holds memory once its completions ran.
+            self.intake.finished(bytes: batch.reduce(0) { $0 + $1.pendingMemory })
+            // Copy-on-write reads the pages a commit changes through the map (see
+            // MappedPageRelease); this thread is the only one that resizes the map, so it may
+            // release it here.
+            let pageSize = self.environment.pageSize
+            let touched = batch.reduce(0) { sum, submission in
+                submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: pageSize) }
+            }
+            if self.mappedPageRelease.touched(bytes: touched) {
+                self.environment.releaseMappedPages()
+            }
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         var outcome = self.attempt(batch)
         // A full map: grow it while the limit allows, then refuse what adds data.

@@ -21,6 +21,7 @@ public final class MessageStore: Sendable {
     private let lastMessageID: ManagedAtomic<UInt64>
     private let lastQueueID: ManagedAtomic<UInt32>
     private let isClosed = ManagedAtomic(false)
+    private let mappedPageRelease = MappedPageRelease()
 
     public init(configuration: StoreConfiguration, logger: Logger = Logger(label: "outpost.store")) throws {
         self.configuration = configuration
@@ -87,6 +88,7 @@ public final class MessageStore: Sendable {
             lastMessageID: lastMessage,
             statistics: self.statistics,
             intake: self.intake,
+            mappedPageRelease: self.mappedPageRelease,
             logger: logger
         )
         self.writer.start()
@@ -138,8 +140,14 @@ public final class MessageStore: Sendable {
             // Checked under the map lock, which close() holds exclusively while closing.
             guard !self.isClosed.load(ordering: .relaxed) else { throw StoreError.closed() }
             let transaction = try self.environment.beginReadTransaction()
-            defer { transaction.abort() }
-            return try body(StoreReader(transaction: transaction, schema: self.schema))
+            let reader = StoreReader(transaction: transaction, schema: self.schema)
+            defer {
+                transaction.abort()
+                if self.mappedPageRelease.touched(bytes: reader.tally.messageBytes) {
+                    self.environment.releaseMappedPages()  // under the map lock: no resize meanwhile
+                }
+            }
+            return try body(reader)
         }
     }
 

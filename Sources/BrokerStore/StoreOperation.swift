@@ -18,6 +18,16 @@ public enum StoreOperation: Sendable {
     case putRecord(RecordKind, key: [UInt8], value: [UInt8])
     case deleteRecord(RecordKind, key: [UInt8])
 
+    /// About how many bytes of existing pages the writer reads through the map to apply the
+    /// operation: a stored message's size where it is appended, a page for a change elsewhere.
+    func touchedBytes(pageSize: Int) -> Int {
+        switch self {
+        case .storeMessage(let message, _): message.storedSize
+        case .removeEntry, .moveEntry, .setDeliveryCount, .deleteQueue, .purgeQueue, .deleteRecord: pageSize
+        case .createQueue, .putAddress, .deleteAddress, .putRecord: 0
+        }
+    }
+
     /// Whether the operation can need new pages: when the store is full these are
     /// refused while removals still go through, so consumers can free space.
     var addsData: Bool {

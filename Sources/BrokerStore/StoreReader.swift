@@ -5,13 +5,22 @@ import NIOCore
 public struct StoreReader {
     let transaction: LMDBTransaction
     let schema: StoreSchema
+    /// Bytes of messages read through the map (see `MappedPageRelease`).
+    let tally = ReadTally()
+
+    final class ReadTally {
+        var messageBytes = 0
+    }
 
     /// The snapshot id: every commit whose receipt has a transaction id ≤ this is visible.
     public var snapshotID: Int { self.transaction.id }
 
     public func message(_ id: MessageID) throws -> StoredMessage? {
         try StoreKey.withMessageKey(id) { key in
-            try self.transaction.get(self.schema.messages, key: key) { try StoredMessage(id: id, decoding: $0) }
+            try self.transaction.get(self.schema.messages, key: key) { value in
+                self.tally.messageBytes += value.count
+                return try StoredMessage(id: id, decoding: value)
+            }
         }
     }
 

@@ -5,6 +5,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `outpost run`: the daemon, with embedded defaults when no configuration is given.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        limitMallocArenas()
         let environment = ProcessInfo.processInfo.environment
         var configuration: OutpostConfiguration
         do {
@@ -96,4 +101,16 @@ struct RunCommand: AsyncParsableCommand {
         )
         try await group.run()
     }
+}
+
+/// A daemon with a handful of threads: two malloc arenas instead of glibc's eight per core keep
+/// less freed memory stranded after a burst (docs/benchmarks.md, "RSS"). `mallopt` is not in
+/// the Glibc module (malloc.h), so it is looked up; elsewhere this does nothing.
+private func limitMallocArenas() {
+    #if canImport(Glibc)
+    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+    let arenaMaxParameter: Int32 = -8  // M_ARENA_MAX in malloc.h
+    guard let symbol = dlsym(nil, "mallopt") else { return }
+    _ = unsafeBitCast(symbol, to: MallOpt.self)(arenaMaxParameter, 2)
+    #endif
 }

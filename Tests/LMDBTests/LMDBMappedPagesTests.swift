@@ -1,0 +1,54 @@
+import BrokerTestSupport
+import Foundation
+import LMDB
+import Testing
+
+@Suite("LMDB mapped pages")
+struct LMDBMappedPagesTests {
+    /// Resident kilobytes of this process's mappings of `path` (from /proc/self/smaps).
+    static func residentKilobytes(ofMappingsOf path: String) throws -> Int {
+        // Read to the end: /proc files report size 0, and String(contentsOfFile:) stops short.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var inMapping = false
+        var total = 0
+        for line in smaps.split(separator: "\n") {
+            if let first = line.first, first.isHexDigit, line.contains("-"), line.split(separator: " ").count >= 5 {
+                inMapping = line.hasSuffix(path)
+            } else if inMapping, line.hasPrefix("Rss:") {
+                total += Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            }
+        }
+        return total
+    }
+
+    @Test func releasingTheMapDropsItsResidentPagesAndReadsStillSeeTheData() throws {
+        try withTemporaryDirectory(prefix: "outpost-lmdb") { directory throws in
+            let environment = try LMDBEnvironment(directory: directory.path, mapSize: 64 << 20, maxDatabases: 2)
+            defer { environment.close() }
+            let database = try environment.write { try LMDBDatabase.open("db", in: $0, create: true) }
+            let value = [UInt8](repeating: 7, count: 1024)
+            try environment.write { transaction in
+                for key in 0..<4000 as Range<UInt32> {
+                    try transaction.put(database, key: withUnsafeBytes(of: key.bigEndian, Array.init), value: value)
+                }
+            }
+            let dataFile = URL(fileURLWithPath: directory.path).appendingPathComponent("data.mdb").resolvingSymlinksInPath().path
+            func readAll() throws -> Int {
+                try environment.read { transaction in
+                    try (0..<4000 as Range<UInt32>).reduce(0) { sum, key in
+                        sum + (try transaction.get(database, key: withUnsafeBytes(of: key.bigEndian, Array.init)) { $0.count } ?? 0)
+                    }
+                }
+            }
+            #expect(try readAll() == 4000 * 1024)
+            let before = try Self.residentKilobytes(ofMappingsOf: dataFile)
+            #expect(before >= 4000)  // the reads touched about 4 MB of the map
+            environment.releaseMappedPages()
+            #expect(try Self.residentKilobytes(ofMappingsOf: dataFile) < before / 10)
+            #expect(try readAll() == 4000 * 1024)
+            #expect(try environment.read { try $0.get(database, key: withUnsafeBytes(of: UInt32(3999).bigEndian, Array.init)) } == value)
+        }
+    }
+}
