@@ -81,7 +81,7 @@ wait_port() {
     return 1
 }
 rss_kb() { awk "/^$2:/ {print \$2}" "/proc/$1/status" 2>/dev/null || echo 0; }
-declare -A PIDOF IDLE_RSS
+declare -A PIDOF IDLE_RSS IDLE_ANON
 
 if wants outpost; then
     mkdir -p "$TMP/outpost"
@@ -103,7 +103,10 @@ if wants rabbitmq; then
     wait_port $RABBIT_MQTT || { echo "rabbitmq MQTT listener did not open"; exit 1; }
 fi
 sleep 2
-for peer in "${!PIDOF[@]}"; do IDLE_RSS[$peer]=$(rss_kb "${PIDOF[$peer]}" VmRSS); done
+for peer in "${!PIDOF[@]}"; do
+    IDLE_RSS[$peer]=$(rss_kb "${PIDOF[$peer]}" VmRSS)
+    IDLE_ANON[$peer]=$(rss_kb "${PIDOF[$peer]}" RssAnon)
+done
 
 # Messages per scenario (per publisher/sender).
 if [ $QUICK = 1 ]; then M1=20000; M4=5000; MA=10000; RATE_MSGS=10000; else M1=100000; M4=25000; MA=50000; RATE_MSGS=40000; fi
@@ -184,7 +187,7 @@ for entry in "${SCENARIOS[@]}"; do
 done
 
 for peer in "${!PIDOF[@]}"; do
-    echo "rss $peer idle_kb ${IDLE_RSS[$peer]} peak_kb $(rss_kb "${PIDOF[$peer]}" VmHWM)" >> "$TMP/rss.txt"
+    echo "rss $peer idle_kb ${IDLE_RSS[$peer]} peak_kb $(rss_kb "${PIDOF[$peer]}" VmHWM) idle_anon_kb ${IDLE_ANON[$peer]}" >> "$TMP/rss.txt"
 done
 cleanup
 
@@ -193,7 +196,7 @@ cleanup
 echo
 echo "Side by side, $(date -u +%Y-%m-%d), $(nproc) cores, median of $RUNS run(s)$( [ $QUICK = 1 ] && echo ', quick message counts')"
 awk -v scenarios="$(for e in "${SCENARIOS[@]}"; do printf '%s ' "${e%%|*}"; done)" '
-    FILENAME ~ /rss/ { idle[$2] = $4; peak[$2] = $6; next }
+    FILENAME ~ /rss/ { idle[$2] = $4; peak[$2] = $6; anon[$2] = $8; next }
     { key = $1 SUBSEP $2 SUBSEP $4; n[key]++; v[key, n[key]] = $5; if ($4 == "ok" && $5 != 1) bad[$1, $2] = 1 }
     function median(key,   m, i, j, t, a) {
         m = n[key]; if (m == 0) return "";
@@ -220,6 +223,7 @@ awk -v scenarios="$(for e in "${SCENARIOS[@]}"; do printf '%s ' "${e%%|*}"; done
             }
         }
         printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "idle MiB", mib(idle["outpost"]), mib(idle["mosquitto"]), "", mib(idle["rabbitmq"]), "";
+        printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "idle anon MiB", mib(anon["outpost"]), mib(anon["mosquitto"]), "", mib(anon["rabbitmq"]), "";
         printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "peak MiB", mib(peak["outpost"]), mib(peak["mosquitto"]), "", mib(peak["rabbitmq"]), "";
         print "(! = a run of this cell failed verification; broker_cpu_us_per_msg: the broker process, per message delivered; cpu_us_per_msg: the load tool, per message handled)"
     }' "$TMP/rss.txt" "$RESULTS" | tee "$TMP/table.txt"
