@@ -169,7 +169,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // MappedPageRelease); this thread is the only one that resizes the map, so it may
             // release it here.
             let pageSize = self.environment.pageSize
-            let touched = batch.reduce(0) { sum, submission in
+            let touched = batch.reduce(MappedPageRelease.perCommit) { sum, submission in
                 submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: pageSize) }
             }
             if self.mappedPageRelease.touched(bytes: touched) {

@@ -4,22 +4,37 @@ import Atomics
 /// `releaseMappedPages`).
 ///
 /// Reads go through LMDB's map, and every page a read touches stays mapped: paging a backlog
-/// in to consumers (and the writer's copy-on-write of the pages it removes entries from) would
-/// make the whole data file count as the broker's resident memory, although the bytes were
-/// copied out and the pages are the kernel's page cache, which it reclaims as it likes. So
-/// after about `threshold` bytes of touched pages the map is released; B-tree pages still in
-/// use fault back in from the page cache at the cost of a minor fault.
+/// in to consumers (and the writer's copy-on-write of the pages a commit changes) would make the
+/// whole data file count as the broker's resident memory, although the bytes were copied out
+/// and the pages are the kernel's page cache, which it reclaims as it likes. Each fault also
+/// maps the neighbouring pages that are in the page cache (the kernel's fault-around, 64 KiB),
+/// which freshly written pages next to the append point always are. So after about `threshold`
+/// bytes of touched pages (estimated by the callers) the map is released, at most once per
+/// `minimumInterval`; B-tree pages still in use fault back in from the page cache.
 final class MappedPageRelease: Sendable {
     static let threshold = 4 << 20
+    /// What one commit touches besides its data: the right edge and root path of a few B-trees,
+    /// each fault mapping its 64 KiB neighbourhood.
+    static let perCommit = 256 << 10
+    static let minimumInterval: Duration = .milliseconds(20)
 
     private let bytesSinceRelease = ManagedAtomic<Int>(0)
+    private let lastRelease = ManagedAtomic<Int64>(0)  // ContinuousClock nanoseconds since `origin`
+    private let origin = ContinuousClock.now
 
     /// Counts bytes of pages touched; true when the caller should release the map now.
     func touched(bytes: Int) -> Bool {
         guard bytes > 0 else { return false }
         let total = self.bytesSinceRelease.wrappingIncrementThenLoad(by: bytes, ordering: .relaxed)
         guard total >= Self.threshold else { return false }
-        // One of the readers that cross the threshold releases; the others find it reset.
-        return self.bytesSinceRelease.compareExchange(expected: total, desired: 0, ordering: .relaxed).exchanged
+        let elapsed = ContinuousClock.now - self.origin
+        let now = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let last = self.lastRelease.load(ordering: .relaxed)
+        let interval = Self.minimumInterval.components.attoseconds / 1_000_000_000
+        guard now - last >= interval else { return false }
+        // One of the callers that get here releases; the others find the time taken.
+        guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return false }
+        self.bytesSinceRelease.store(0, ordering: .relaxed)
+        return true
     }
 }
