@@ -47,6 +47,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queues: [QueueID: QueueRecord]
     /// A copy of `queues` for other threads, replaced after each commit.
     private let queueSnapshot: NIOLockedValueBox<[QueueID: QueueRecord]>
+    /// Run on this thread once the completions of a commit have run (see `MessageStore.afterEachCommit`).
+    private let afterCommitHandlers = NIOLockedValueBox<[@Sendable () -> Void]>([])
 
     init(
         environment: LMDBEnvironment,
@@ -78,6 +80,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     var queueRecords: [QueueID: QueueRecord] { self.queueSnapshot.withLockedValue { $0 } }
+
+    func afterEachCommit(_ handler: @escaping @Sendable () -> Void) {
+        self.afterCommitHandlers.withLockedValue { $0.append(handler) }
+    }
 
     func submit(_ operations: [StoreOperation], completion: @escaping Completion) {
         self.condition.lock()
@@ -118,6 +124,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             self.condition.unlock(withValue: closing ? Self.hasWork : Self.noWork)
             self.commit(batch)
+            for handler in self.afterCommitHandlers.withLockedValue({ $0 }) { handler() }
         }
         self.finished.lock()
         self.finished.unlock(withValue: 1)
