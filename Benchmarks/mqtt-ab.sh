@@ -4,7 +4,7 @@
 # figures drift a lot on a shared machine; ratios between neighbouring runs much less).
 #
 #   Benchmarks/mqtt-ab.sh [--rounds N] [--qos Q] [--publishers P] [--subscribers S] [--messages K] \
-#       BROKER...            # BROKER: a path to an `outpost` binary, or `mosquitto`
+#       [--version 3.1.1|5] BROKER...   # BROKER: a path to an `outpost` binary, or `mosquitto`
 #
 # One line per run: deliveries/s, latency p50, broker CPU (utime + stime from /proc/PID/stat over the
 # run) per delivery, received, ok. The load tool is Benchmarks' outpost-mqtt-bench (release, in
@@ -12,7 +12,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MQTT_BENCH=${MQTT_BENCH:-$ROOT/.build-bench/release/outpost-mqtt-bench}
-rounds=3 qos=0 publishers=1 subscribers=1 messages=100000
+rounds=3 qos=0 publishers=1 subscribers=1 messages=100000 version=3.1.1
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) rounds=$2; shift 2 ;;
@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
         --publishers) publishers=$2; shift 2 ;;
         --subscribers) subscribers=$2; shift 2 ;;
         --messages) messages=$2; shift 2 ;;
+        --version) version=$2; shift 2 ;;
         *) break ;;
     esac
 done
@@ -42,9 +43,12 @@ wait_port() {
 port=$((20000 + RANDOM % 20000))
 deliveries=$((messages * publishers * subscribers))
 for round in $(seq 1 "$rounds"); do
+    index=0
     for broker in "$@"; do
+        index=$((index + 1))
         while ! (port_free $port && port_free $((port + 1))); do port=$((port + 2)); done
-        dir=$TMP/run-$round-$(basename "$broker")
+        # The position keeps two binaries of the same name apart (each run gets a fresh directory).
+        dir=$TMP/run-$round-$index-$(basename "$broker")
         mkdir -p "$dir"
         if [ "$broker" = mosquitto ]; then
             PID=$("$ROOT/scripts/peers/mosquitto-start" "$dir" $port) || { echo "mosquitto did not start"; exit 1; }
@@ -56,7 +60,7 @@ for round in $(seq 1 "$rounds"); do
         fi
         read -r user0 system0 < <(awk '{print $14, $15}' /proc/$PID/stat)
         "$MQTT_BENCH" --port $port --qos "$qos" --publishers "$publishers" --subscribers "$subscribers" \
-            --messages "$messages" > "$dir/bench.txt" 2>&1
+            --messages "$messages" --version "$version" > "$dir/bench.txt" 2>&1
         read -r user1 system1 < <(awk '{print $14, $15}' /proc/$PID/stat)
         kill -TERM $PID
         for _ in $(seq 1 50); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
@@ -66,7 +70,7 @@ for round in $(seq 1 "$rounds"); do
         result=$(grep RESULT "$dir/bench.txt")
         field() { echo "$result" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
         cpu=$(awk -v t=$ticks -v hz="$(getconf CLK_TCK)" -v n=$deliveries 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
-        echo "round=$round broker=$(basename "$broker") qos=$qos ${publishers}x${subscribers}" \
+        echo "round=$round broker=$index:$(basename "$broker") mqtt=$version qos=$qos ${publishers}x${subscribers}" \
             "deliveries_per_s=$(field deliveries_per_s) p50_us=$(field p50_us) cpu_us_per_delivery=$cpu" \
             "received=$(field received) ok=$(field ok)"
         port=$((port + 2))

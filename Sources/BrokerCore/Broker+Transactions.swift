@@ -35,14 +35,16 @@ extension Broker {
             operations += claim.entries.filter(\.isStored).map { .removeEntry($0.key) }
         }
         guard !operations.isEmpty else {
-            self.finishCommit(prepared: prepared, claims: claims, others: others, transactionID: 0)
+            // Nothing to store: no message arrives, only the other settlements apply.
+            self.applyCommitted(claims: claims, others: others)
             return completion(.success(()))
         }
         self.store.submit(operations) { result in
             switch result {
             case .success(let receipt):
-                self.finishCommit(prepared: prepared, claims: claims, others: others, transactionID: receipt.transactionID)
-                completion(.success(()))
+                self.finishCommit(prepared: prepared, claims: claims, others: others, transactionID: receipt.transactionID) {
+                    completion(.success(()))
+                }
             case .failure(let error):
                 self.cancel(prepared)
                 for claim in claims { claim.queue.returnClaimed(claim.entries) }
@@ -125,13 +127,28 @@ extension Broker {
         return claims
     }
 
-    private func finishCommit(prepared: [PreparedMessage], claims: [ClaimedDeliveries], others: [BrokerTransaction.StagedSettlement], transactionID: Int) {
+    /// On the store's writer thread: the messages join the commit's arrivals; the settlements and
+    /// `then` follow them.
+    private func finishCommit(
+        prepared: [PreparedMessage],
+        claims: [ClaimedDeliveries],
+        others: [BrokerTransaction.StagedSettlement],
+        transactionID: Int,
+        then: @escaping @Sendable () -> Void
+    ) {
         for item in prepared {
             for queue in item.queues {
                 let key = EntryKey(queue: queue.id, priority: item.message.priority, message: item.message.id)
-                queue.entryArrived(QueueEntry(key: key, message: item.message, deliveryCount: 0, isStored: true), commit: transactionID)
+                self.arrivals.add(QueueEntry(key: key, message: item.message, deliveryCount: 0, isStored: true), to: queue, commit: transactionID)
             }
         }
+        self.arrivals.afterArrivals {
+            self.applyCommitted(claims: claims, others: others)
+            then()
+        }
+    }
+
+    private func applyCommitted(claims: [ClaimedDeliveries], others: [BrokerTransaction.StagedSettlement]) {
         for claim in claims { claim.queue.transactionCommitted() }
         for staged in others {
             switch staged.settlement {

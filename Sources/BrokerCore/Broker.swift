@@ -19,6 +19,9 @@ public final class Broker: @unchecked Sendable {
     private let routingLock = NIOLock()
     private var routing = RoutingTable()
     private let logger: Logger
+    /// Entries each store commit made durable, handed to their queues once the commit's
+    /// completions have run (writer thread only).
+    let arrivals = CommitArrivals()
 
     /// Opens the broker over `store`, restoring every durable address and queue.
     public init(
@@ -49,6 +52,8 @@ public final class Broker: @unchecked Sendable {
             self.routing.add(queue)
         }
         self.services.router = self
+        let arrivals = self.arrivals
+        store.afterEachCommit { arrivals.flush() }
         // Queues with a backlog start paging their first window in now, in the background.
         for queue in self.queues {
             queue.loadInitialWindow()
@@ -356,9 +361,10 @@ public final class Broker: @unchecked Sendable {
             case .success(let receipt):
                 for queue in targets {
                     let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
-                    queue.entryArrived(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: true), commit: receipt.transactionID)
+                    let entry = QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: true)
+                    self.arrivals.add(entry, to: queue, commit: receipt.transactionID)
                 }
-                completion(.success(()))
+                self.arrivals.afterArrivals { completion(.success(())) }
             case .failure(let error):
                 for queue in targets { queue.cancelReservation(queue.entryKey(for: message), size: size) }
                 let kind: BrokerError.Kind = error.kind == .full ? .resourceLimitExceeded : .storeFailure
@@ -402,7 +408,7 @@ public final class Broker: @unchecked Sendable {
             if entry.isStored {
                 self.store.submit([.moveEntry(entry.key, to: target.id, deliveryCount: entry.deliveryCount)]) { result in
                     if case .success(let receipt) = result {
-                        target.entryArrived(arrival, commit: receipt.transactionID)
+                        self.arrivals.add(arrival, to: target, commit: receipt.transactionID)
                     } else {
                         target.cancelReservation(arrival.key, size: entry.size)
                     }

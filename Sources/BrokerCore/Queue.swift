@@ -182,6 +182,12 @@ public final class Queue: @unchecked Sendable {
         self.mutate { $0.entryArrived(entry, commit: commit, now: now) }
     }
 
+    /// Entries one commit made durable, in commit order: one event for all of them.
+    func entriesArrived(_ entries: [QueueEntry], commit: Int) {
+        let now = self.services.clock.now()
+        self.mutate { $0.entriesArrived(entries, commit: commit, now: now) }
+    }
+
     func loadInitialWindow() {
         self.mutate { $0.started() }
     }

@@ -11,7 +11,6 @@ extension QueueStateMachine {
     /// that has credit and takes it. Each filtered consumer starts after the entries it already
     /// tested, so an event costs the new entries, not the window.
     mutating func dispatchSelecting(now: Int64, actions: inout Actions) {
-        var byConsumer: [ConsumerID: Int] = [:]
         var cursor: EntryKey? = nil
         while let start = self.firstUntestedPosition(after: cursor), let entry = self.ready.first(after: start) {
             cursor = entry.key
@@ -22,7 +21,7 @@ extension QueueStateMachine {
             }
             guard let index = self.consumerTaking(entry) else { continue }
             self.ready.remove(entry.key)
-            self.deliver(entry, toConsumerAt: index, actions: &actions, byConsumer: &byConsumer)
+            self.deliver(entry, toConsumerAt: index, actions: &actions)
         }
     }
 
@@ -86,9 +85,7 @@ extension QueueStateMachine {
         }
         self.nextConsumerIndex = (taker + 1) % count
         self.beyondWindow.insert(entry.key)
-        var byConsumer: [ConsumerID: Int] = [:]
-        for (slot, dispatch) in actions.dispatches.enumerated() { byConsumer[dispatch.consumer] = slot }
-        self.deliver(entry, toConsumerAt: taker, actions: &actions, byConsumer: &byConsumer)
+        self.deliver(entry, toConsumerAt: taker, actions: &actions)
     }
 
     /// Asks to read the disk beyond the window for each filtered consumer that has credit, has
@@ -126,7 +123,6 @@ extension QueueStateMachine {
         }
         var tested = from
         var stoppedForCredit = false
-        var byConsumer: [ConsumerID: Int] = [:]
         for item in page.items {
             let key = item.entry.key
             if let loadedThrough, key <= loadedThrough { tested = key; continue }  // the window has it
@@ -142,7 +138,7 @@ extension QueueStateMachine {
             if let expiration = item.message.expiration, expiration <= now { continue }  // the window expires it later
             let entry = QueueEntry(key: key, message: item.message, deliveryCount: item.entry.deliveryCount, isStored: true)
             self.beyondWindow.insert(key)
-            self.deliver(entry, toConsumerAt: index, actions: &actions, byConsumer: &byConsumer)
+            self.deliver(entry, toConsumerAt: index, actions: &actions)
         }
         var disk: ConsumerSelection.DiskScan
         if !stoppedForCredit, page.reachedEnd {

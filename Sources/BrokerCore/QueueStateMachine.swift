@@ -52,6 +52,30 @@ struct QueueStateMachine {
         var spaceAvailable = false
         /// A drain finished: tell the consumer, after its deliveries, how much credit it had left.
         var drained: (consumer: ConsumerID, unusedCredit: Int)?
+        /// Where each consumer's `Dispatch` is, once there are too many to search.
+        private var dispatchSlots: [ConsumerID: Int] = [:]
+
+        /// Adds `delivery` to `consumer`'s dispatch: one per consumer per event, however many
+        /// dispatch passes the event made.
+        mutating func append(_ delivery: Delivery, to consumer: ConsumerID) {
+            if let slot = self.dispatchSlot(of: consumer) {
+                self.dispatches[slot].deliveries.append(delivery)
+                return
+            }
+            if !self.dispatchSlots.isEmpty { self.dispatchSlots[consumer] = self.dispatches.count }
+            self.dispatches.append(Dispatch(consumer: consumer, deliveries: [delivery]))
+        }
+
+        private mutating func dispatchSlot(of consumer: ConsumerID) -> Int? {
+            // A few dispatches (the usual case) are searched: no dictionary to allocate and hash.
+            if self.dispatches.count <= 8 {
+                return self.dispatches.firstIndex { $0.consumer == consumer }
+            }
+            if self.dispatchSlots.count != self.dispatches.count {
+                for (slot, dispatch) in self.dispatches.enumerated() { self.dispatchSlots[dispatch.consumer] = slot }
+            }
+            return self.dispatchSlots[consumer]
+        }
     }
 
     struct PageRequest: Equatable {
@@ -169,10 +193,37 @@ struct QueueStateMachine {
     /// or, for a memory-only entry, accepted.
     mutating func entryArrived(_ entry: QueueEntry, commit: Int, now: Int64) -> Actions {
         var actions = Actions()
+        self.arrive(entry, commit: commit, now: now, actions: &actions)
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// Entries of one commit, in commit order, handled as one event: the same outcome as one
+    /// `entryArrived` each, with one dispatch at the end. Ready entries are dispatched before an
+    /// arrival that finds the window full (as an event per entry would have made room), and after
+    /// each arrival while a filtered consumer may take entries beyond the window directly, so
+    /// that it still sees them in key order.
+    mutating func entriesArrived(_ entries: [QueueEntry], commit: Int, now: Int64) -> Actions {
+        var actions = Actions()
+        for entry in entries {
+            if self.readyWindowIsFull { self.dispatch(now: now, actions: &actions) }
+            self.arrive(entry, commit: commit, now: now, actions: &actions)
+            if self.filteredConsumerCount > 0 { self.dispatch(now: now, actions: &actions) }
+        }
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    private var readyWindowIsFull: Bool {
+        self.ready.count >= self.windowMessages || self.ready.bytes >= self.windowBytes
+    }
+
+    /// Puts an arrived entry in the ready window, or leaves it on disk beyond the window.
+    private mutating func arrive(_ entry: QueueEntry, commit: Int, now: Int64, actions: inout Actions) {
         self.arrivalsPending.remove(entry.key)
         switch self.paging {
         case .allInMemory:
-            if self.ready.count >= self.windowMessages || self.ready.bytes >= self.windowBytes, entry.isStored {
+            if self.readyWindowIsFull, entry.isStored {
                 // The window is full: this entry stays on disk; later ones follow it.
                 let loadedThrough = self.newestKeyInMemory
                 if let loadedThrough, entry.key < loadedThrough {
@@ -194,8 +245,6 @@ struct QueueStateMachine {
                 self.arrivedBeyondWindow(entry, now: now, actions: &actions)
             }
         }
-        self.dispatch(now: now, actions: &actions)
-        return actions
     }
 
     /// The newest key held in memory, ready or in flight.
@@ -510,7 +559,6 @@ struct QueueStateMachine {
         guard self.filteredConsumerCount == 0 else {
             return self.dispatchSelecting(now: now, actions: &actions)
         }
-        var byConsumer: [ConsumerID: Int] = [:]
         // Check for a ready entry before choosing a consumer, so the round-robin
         // cursor only advances for a real delivery.
         while !self.ready.isEmpty, let index = self.nextConsumerWithCredit(), let entry = self.ready.popFirst() {
@@ -518,7 +566,7 @@ struct QueueStateMachine {
                 self.expiredWhileReady(entry, actions: &actions)
                 continue
             }
-            self.deliver(entry, toConsumerAt: index, actions: &actions, byConsumer: &byConsumer)
+            self.deliver(entry, toConsumerAt: index, actions: &actions)
         }
     }
 
@@ -531,18 +579,12 @@ struct QueueStateMachine {
     }
 
     /// Puts `entry` in flight to the consumer at `index`, spending one credit.
-    mutating func deliver(_ entry: QueueEntry, toConsumerAt index: Int, actions: inout Actions, byConsumer: inout [ConsumerID: Int]) {
+    mutating func deliver(_ entry: QueueEntry, toConsumerAt index: Int, actions: inout Actions) {
         self.consumers[index].credit -= 1
         let consumer = self.consumers[index].id
         self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
         self.deliveredTotal += 1
-        let delivery = Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount)
-        if let slot = byConsumer[consumer] {
-            actions.dispatches[slot].deliveries.append(delivery)
-        } else {
-            byConsumer[consumer] = actions.dispatches.count
-            actions.dispatches.append(Dispatch(consumer: consumer, deliveries: [delivery]))
-        }
+        actions.append(Delivery(key: entry.key, message: entry.message, deliveryCount: entry.deliveryCount), to: consumer)
     }
 
     /// An entry that no consumer has tested enters the ready window.

@@ -10,17 +10,16 @@ struct ReadyEntries {
 
     var isEmpty: Bool { self.count == 0 }
 
-    /// Inserts in key order. Arrivals are nearly always the newest of their priority,
-    /// so this is an append; redeliveries and page-ins search from the back.
+    /// Inserts in key order. Arrivals are nearly always the newest of their priority, so this
+    /// is an append; redeliveries, page-ins and stored arrivals that memory-only ones overtook
+    /// (a QoS 0 flood past the window) go in by binary search: a walk from the back cost up to a
+    /// window's length per insert.
     mutating func insert(_ entry: QueueEntry) {
         let level = Int(entry.key.priority)
         self.count += 1
         self.bytes += entry.size
         if let last = self.levels[level].last, last.key.message > entry.key.message {
-            var index = self.levels[level].count - 1
-            while index > 0, self.levels[level][index - 1].key.message > entry.key.message {
-                index -= 1
-            }
+            let index = self.firstIndex(in: level) { $0 > entry.key.message }
             self.levels[level].insert(entry, at: index)
         } else {
             self.levels[level].append(entry)

@@ -68,10 +68,27 @@ struct RoutingTable {
         self.wildcardBindings.matches(address, into: &matches)
         result.append(contentsOf: matches.map(\.queue))
         if result.count > 1 {
-            // A queue bound by several matching patterns gets one copy.
-            var seen = Set<ObjectIdentifier>()
-            result.removeAll { !seen.insert(ObjectIdentifier($0)).inserted }
+            Self.removeDuplicates(from: &result)
         }
         return result
+    }
+
+    /// A queue bound by several matching patterns gets one copy. A publish usually matches a
+    /// few queues: those are compared pairwise (no set to allocate and hash on every publish).
+    private static func removeDuplicates(from queues: inout [Queue]) {
+        guard queues.count <= 16 else {
+            var seen = Set<ObjectIdentifier>()
+            queues.removeAll { !seen.insert(ObjectIdentifier($0)).inserted }
+            return
+        }
+        var kept = 1
+        for index in 1..<queues.count {
+            let queue = queues[index]
+            if !queues[0..<kept].contains(where: { $0 === queue }) {
+                queues[kept] = queue
+                kept += 1
+            }
+        }
+        if kept < queues.count { queues.removeLast(queues.count - kept) }
     }
 }

@@ -60,6 +60,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queues: [QueueID: QueueRecord]
     /// A copy of `queues` for other threads, replaced after each commit.
     private let queueSnapshot: NIOLockedValueBox<[QueueID: QueueRecord]>
+    /// Run on this thread once the completions of a commit have run (see `MessageStore.afterEachCommit`).
+    private let afterCommitHandlers = NIOLockedValueBox<[@Sendable () -> Void]>([])
 
     init(
         environment: LMDBEnvironment,
@@ -95,6 +97,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     var queueRecords: [QueueID: QueueRecord] { self.queueSnapshot.withLockedValue { $0 } }
+
+    func afterEachCommit(_ handler: @escaping @Sendable () -> Void) {
+        self.afterCommitHandlers.withLockedValue { $0.append(handler) }
+    }
 
     func submit(_ operations: [StoreOperation], deferrable: Bool, completion: @escaping Completion) {
         let pendingMemory = operations.reduce(0) { $0 + $1.pendingMemory }
@@ -154,6 +160,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             self.condition.unlock()
             self.commit(batch)
+            for handler in self.afterCommitHandlers.withLockedValue({ $0 }) { handler() }
             self.condition.lock()
         }
         self.condition.unlock()

@@ -127,6 +127,13 @@ public final class MessageStore: Sendable {
         self.writer.submit(operations, deferrable: deferrable, completion: completion)
     }
 
+    /// Runs `handler` on the writer thread after the completions of every commit have run, so
+    /// that work they gathered can be finished once per commit (the broker hands a commit's new
+    /// entries to each queue in one event). Handlers run in the order they were added.
+    public func afterEachCommit(_ handler: @escaping @Sendable () -> Void) {
+        self.writer.afterEachCommit(handler)
+    }
+
     /// Submits operations and waits until they are durable.
     public func commit(_ operations: [StoreOperation]) async throws -> CommitReceipt {
         try await withCheckedThrowingContinuation { continuation in

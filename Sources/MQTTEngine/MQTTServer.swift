@@ -30,7 +30,7 @@ public struct MQTTServerSettings: Sendable {
         receiveMaximum: UInt16 = 1024,
         topicAliasMaximum: UInt16 = 64,
         maximumOutgoingInFlight: Int = 256,
-        version3InFlight: Int = 64,
+        version3InFlight: Int = 256,
         serverKeepAlive: UInt16? = nil,
         connectTimeout: TimeAmount = .seconds(10)
     ) {

@@ -26,7 +26,7 @@ extension MQTTSessionStateMachine {
                 actions.append(.grantCredit(subscriptionID: subscriptionID, 1))
                 continue
             }
-            let body = MessageMapping.mqttBody(for: delivery.message)
+            let body = MessageMapping.mqttBody(for: delivery.message, readingPublisher: subscription.options.noLocal)
             if subscription.options.noLocal, delivery.message.origin == .mqtt, body.publisherClientID == self.session.clientID {
                 actions.append(.acknowledge(subscriptionID: subscriptionID, delivery.key))
                 actions.append(.grantCredit(subscriptionID: subscriptionID, 1))

@@ -157,8 +157,10 @@ extension MQTTStoredBody {
         return size
     }
 
-    /// Reads a stored body; the payload is a slice of `body`.
-    public init(decoding body: ByteBuffer) throws(DecodingError) {
+    /// Reads a stored body; the payload is a slice of `body`. With `readingPublisher` false the
+    /// publisher's client id is stepped over and left nil: only a No Local subscription compares
+    /// it, and decoding it into a String cost an allocation per delivery to every other one.
+    public init(decoding body: ByteBuffer, readingPublisher: Bool = true) throws(DecodingError) {
         var buffer = body
         guard let version: UInt8 = buffer.readInteger(), version == Self.layoutVersion else {
             throw DecodingError(detail: "unknown layout version")
@@ -197,7 +199,17 @@ extension MQTTStoredBody {
         } else {
             self.correlationData = nil
         }
-        self.publisherClientID = flags2 & Flags.publisherClientID != 0 ? try string("publisher client id") : nil
+        if flags2 & Flags.publisherClientID == 0 {
+            self.publisherClientID = nil
+        } else if readingPublisher {
+            self.publisherClientID = try string("publisher client id")
+        } else {
+            guard let length: UInt16 = buffer.readInteger(), buffer.readableBytes >= Int(length) else {
+                throw DecodingError(detail: "truncated publisher client id")
+            }
+            buffer.moveReaderIndex(forwardBy: Int(length))
+            self.publisherClientID = nil
+        }
         var properties: [MQTTUserProperty] = []
         properties.reserveCapacity(Int(count))
         for _ in 0..<count {

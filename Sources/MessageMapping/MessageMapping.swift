@@ -68,10 +68,11 @@ public enum MessageMapping {
 
     /// The MQTT view of any stored message, for an MQTT subscriber: MQTT-origin bodies are decoded,
     /// AMQP messages mapped, other origins taken as opaque payload. The topic is the message address.
-    public static func mqttBody(for message: StoredMessage) -> MQTTStoredBody {
+    /// `readingPublisher` false leaves out the publisher's client id (see `MQTTStoredBody.init(decoding:readingPublisher:)`).
+    public static func mqttBody(for message: StoredMessage, readingPublisher: Bool = true) -> MQTTStoredBody {
         switch message.origin {
         case .mqtt:
-            return (try? MQTTStoredBody(decoding: message.body)) ?? MQTTStoredBody(payload: message.body)
+            return (try? MQTTStoredBody(decoding: message.body, readingPublisher: readingPublisher)) ?? MQTTStoredBody(payload: message.body)
         case .amqp:
             return self.mqttBody(fromAMQP: message.body)
         default:

@@ -109,4 +109,27 @@ struct MultipleBindingTests {
         try harness.publish("alarms", "again")
         #expect(reopened.statistics.messageCount == 3)
     }
+
+    /// Beyond a few matching queues duplicates are found with a set instead of pairwise.
+    @Test(arguments: [3, 40])
+    func everyMatchingQueueOnceWhateverTheirNumber(subscriptions: Int) throws {
+        let harness = try TestBroker()
+        var queues: [Queue] = []
+        for index in 0..<subscriptions {
+            queues.append(
+                try harness.broker.createQueue(
+                    name: "s\(index)",
+                    address: "s\(index)",
+                    routingType: .multicast,
+                    isDurable: true,
+                    filter: "plant/#",
+                    additionalBindings: ["plant/+/temp", "plant/line1/temp"]
+                )
+            )
+        }
+        let routed = harness.broker.route("plant/line1/temp")
+        #expect(routed.count == subscriptions)
+        #expect(Set(routed.map(ObjectIdentifier.init)) == Set(queues.map(ObjectIdentifier.init)))
+        #expect(harness.broker.route("plant/line2/pressure").count == subscriptions)
+    }
 }

@@ -265,6 +265,23 @@ import Testing
         #expect(actions.names == ["send(publish)", "acknowledge", "grantCredit"])
     }
 
+    /// By default an MQTT 3.1.1 subscriber, which cannot announce a window, gets the one an MQTT 5
+    /// subscriber gets when it announces none (64 made each subscription wait for PUBACKs every 64
+    /// messages, a round trip through the queue per 64 deliveries).
+    @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5])
+    func defaultOutgoingWindowIsTheSameForBothVersions(version: MQTTProtocolVersion) {
+        let defaults = MQTTServerSettings(allowAnonymous: true, users: UserDirectory()).machineConfiguration
+        var machine = MQTTSessionStateMachine(configuration: defaults)
+        _ = machine.connectReceived(MQTTConnectPacket(protocolVersion: version, clientIdentifier: "c"), generatedClientID: "x")
+        _ = machine.sessionAttached(sessionPresent: false, subscriptions: [], incomingPacketIDs: [], outgoingPacketIDs: [])
+        let actions = machine.packetReceived(.subscribe(MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: "a/b", options: MQTTSubscriptionOptions(qos: .atLeastOnce))])), now: 0)
+        guard case .subscribe(_, _, let credit)? = actions.first else {
+            Issue.record("no subscribe action: \(actions.names)")
+            return
+        }
+        #expect(credit == 256)
+    }
+
     @Test func noLocalSkipsTheClientsOwnMessages() {
         var (machine, _) = self.connected(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "me"))
         let subscription = self.subscribe(&machine, "a/b", options: MQTTSubscriptionOptions(qos: .atLeastOnce, noLocal: true))

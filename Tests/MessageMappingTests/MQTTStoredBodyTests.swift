@@ -31,6 +31,24 @@ import Testing
         #expect(body.properties.userProperties.count == 2)
     }
 
+    @Test func thePublisherCanBeSteppedOverWithoutDecodingIt() throws {
+        var body = MQTTStoredBody(
+            payload: ByteBuffer(string: "21.5"),
+            qos: .atLeastOnce,
+            contentType: "text/plain",
+            userProperties: [MQTTUserProperty(name: "unit", value: "C")],
+            publisherClientID: "sensor-7"
+        )
+        let decoded = try MQTTStoredBody(decoding: body.encoded(), readingPublisher: false)
+        body.publisherClientID = nil
+        #expect(decoded == body)
+        #expect(decoded.payload == ByteBuffer(string: "21.5"))
+        // A publisher id cut short is still refused. Layout: version, flags, flags2 (publisher), 0 properties, length 8, "sen".
+        let truncated = ByteBuffer(bytes: [0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08] + Array("sen".utf8))
+        #expect(throws: MQTTStoredBody.DecodingError.self) { try MQTTStoredBody(decoding: truncated, readingPublisher: false) }
+        #expect(throws: MQTTStoredBody.DecodingError.self) { try MQTTStoredBody(decoding: truncated) }
+    }
+
     @Test func truncatedOrUnknownBodiesAreRejected() {
         #expect(throws: MQTTStoredBody.DecodingError.self) { try MQTTStoredBody(decoding: ByteBuffer(bytes: [0x02, 0, 0, 0, 0])) }
         #expect(throws: MQTTStoredBody.DecodingError.self) { try MQTTStoredBody(decoding: ByteBuffer(bytes: [0x01, 0x20, 0, 0, 0, 0, 9])) }
