@@ -247,6 +247,35 @@ import Testing
         #expect(machine.deliveriesArrived(self.link0, [self.delivery(1)]) == [])
     }
 
+    @Test func callbacksFindTheirLinkByIDAfterHandlesAreReusedAndAcrossSessions() {
+        var machine = openedMachine()
+        self.producer(&machine)
+        _ = machine.frameReceived(self.transfer(0, id: 0, "old"))
+        _ = machine.frameReceived(AMQPFrame(channel: 0, performative: .detach(AMQPDetach(handle: 0, closed: true))))
+        // Handle 0 again, now link 1; a second session on channel 1 with link 2 on handle 0 too.
+        let again = AMQPAttach(name: "p2", handle: 0, role: .sender, target: .target(AMQPTarget(address: "q")), initialDeliveryCount: 0)
+        _ = machine.frameReceived(AMQPFrame(channel: 0, performative: .attach(again)))
+        _ = machine.linkResolved(AMQPLinkID(rawValue: 1), .success(AMQPResolvedNode(address: "q")))
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .begin(AMQPBegin(nextOutgoingID: 0, incomingWindow: 100, outgoingWindow: 100))))
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .attach(again)))
+        _ = machine.linkResolved(AMQPLinkID(rawValue: 2), .success(AMQPResolvedNode(address: "q")))
+        _ = machine.frameReceived(self.transfer(0, id: 0, "new"))
+        var onSecondSession = self.transfer(0, id: 0, "other")
+        onSecondSession.channel = 1
+        _ = machine.frameReceived(onSecondSession)
+        // The detached link's completion finds nothing; the others answer on their own channels.
+        #expect(machine.publishCompleted(self.link0, deliveryID: 0, settled: false, .success(())) == [])
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 1), deliveryID: 0, settled: false, .success(())) == [
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 0, settled: true, state: .accepted)
+        ])
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 2), deliveryID: 0, settled: false, .success(())) == [
+            .sendDisposition(channel: 1, role: .receiver, deliveryID: 0, settled: true, state: .accepted)
+        ])
+        // Ending the second session forgets its link.
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .end(AMQPEnd())))
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 2), deliveryID: 1, settled: false, .success(())) == [])
+    }
+
     @Test func dynamicSourceAddressIsReturned() {
         var machine = openedMachine()
         let attach = AMQPAttach(name: "reply", handle: 0, role: .receiver, source: AMQPSource(dynamic: true))
