@@ -532,6 +532,8 @@ struct QueueStateMachine {
 
     /// Puts `entry` in flight to the consumer at `index`, spending one credit.
     mutating func deliver(_ entry: QueueEntry, toConsumerAt index: Int, actions: inout Actions, byConsumer: inout [ConsumerID: Int]) {
+        // Straight from an arrival beyond the window, the body may still be a slice of a read.
+        let entry = entry.owningItsBody()
         self.consumers[index].credit -= 1
         let consumer = self.consumers[index].id
         self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
@@ -547,7 +549,7 @@ struct QueueStateMachine {
 
     /// An entry that no consumer has tested enters the ready window.
     mutating func insertReady(_ entry: QueueEntry) {
-        self.ready.insert(entry)
+        self.ready.insert(entry.owningItsBody())
         guard self.filteredConsumerCount > 0 else { return }
         for index in self.consumers.indices {
             self.consumers[index].selection?.readyEntryInserted(entry.key)
