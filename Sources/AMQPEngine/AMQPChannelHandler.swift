@@ -124,14 +124,36 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = self.unwrapInboundIn(data)
+        var read = self.unwrapInboundIn(data)
         self.readSinceIdleCheck = true
-        if self.machine.isClosed { return }
-        if self.inbound == nil || self.inbound?.readableBytes == 0 {
-            self.inbound = bytes
-        } else {
-            self.inbound?.writeBuffer(&bytes)
+        // A unit (frame or protocol header) split between reads gets only its own rest copied
+        // behind it; the units after it are decoded from the read itself. Appending each read to
+        // the leftover copied every received byte once more (transfer payloads stay slices of
+        // these buffers up to the store).
+        while !self.machine.isClosed, read.readableBytes > 0, var partial = self.inbound, partial.readableBytes > 0 {
+            self.inbound = nil
+            let unitSize = self.decoder.sizeOfNextUnit(in: partial)
+            var rest = read.readSlice(length: min(max(1, unitSize - partial.readableBytes), read.readableBytes)) ?? ByteBuffer()
+            if partial.readerIndex != 0 || partial.writableBytes < rest.readableBytes {
+                // Out of the read buffer it came in (which other frames' payloads may still share),
+                // into one for this unit alone; a large frame then grows there over several reads.
+                var unit = ByteBuffer()
+                unit.reserveCapacity(max(partial.readableBytes + rest.readableBytes, min(unitSize, Int(self.decoder.maximumFrameSize))))
+                unit.writeBuffer(&partial)
+                partial = unit
+            }
+            partial.writeBuffer(&rest)
+            self.inbound = partial
+            self.decodeInbound()
         }
+        if !self.machine.isClosed, read.readableBytes > 0 {
+            self.inbound = read
+            self.decodeInbound()
+        }
+    }
+
+    /// Decodes and handles every complete unit in `inbound`; a partial one stays there.
+    private func decodeInbound() {
         while !self.machine.isClosed, var buffer = self.inbound, buffer.readableBytes > 0 {
             self.inbound = nil  // keep the buffer uniquely referenced while decoding
             let unit: AMQPInbound?
@@ -148,9 +170,6 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             self.inbound = buffer
             guard let unit else { break }
             self.handle(unit)
-        }
-        if let buffer = self.inbound, buffer.readerIndex > 64 * 1024, buffer.readableBytes < buffer.readerIndex {
-            self.inbound?.discardReadBytes()
         }
     }
 
