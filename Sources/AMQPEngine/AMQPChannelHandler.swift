@@ -62,17 +62,9 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
-    /// A publish the broker finished (stored, refused, or a duplicate), for its disposition.
-    private struct PublishCompletion: Sendable {
-        var linkID: AMQPLinkID
-        var deliveryID: UInt32
-        var settled: Bool
-        var result: Result<Void, AMQPError>
-    }
-
     /// Publish completions, from the store writer's thread to this connection's event loop: one hop
     /// per burst of commits, whose dispositions then go out in one flush.
-    private var publishCompletions: EventLoopInbox<PublishCompletion>?
+    private var publishCompletions: EventLoopInbox<AMQPPublishCompletion>?
 
     private var loopBound: NIOLoopBound<AMQPChannelHandler>? {
         self.context.map { NIOLoopBound(self, eventLoop: $0.eventLoop) }
@@ -218,10 +210,8 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     /// A burst of publish completions: their dispositions are gathered and flushed once.
-    private func publishesCompleted(_ completions: [PublishCompletion]) {
-        for completion in completions {
-            self.run(self.machine.publishCompleted(completion.linkID, deliveryID: completion.deliveryID, settled: completion.settled, completion.result))
-        }
+    private func publishesCompleted(_ completions: [AMQPPublishCompletion]) {
+        self.run(self.machine.publishesCompleted(completions))
         self.scheduleFlush()
     }
 
@@ -466,7 +456,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs, additionalOperations: operations) { result in
             if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
-            completions?.append(PublishCompletion(linkID: linkID, deliveryID: deliveryID, settled: settled, result: mapped))
+            completions?.append(AMQPPublishCompletion(linkID: linkID, deliveryID: deliveryID, settled: settled, result: mapped))
         }
     }
 

@@ -359,6 +359,29 @@ public struct AMQPConnectionStateMachine {
         }
     }
 
+    /// A burst of completions, in the order they finished; their actions come back in one array.
+    public mutating func publishesCompleted(_ completions: [AMQPPublishCompletion]) -> [AMQPConnectionAction] {
+        guard case .open = self.state else { return [] }
+        var actions: [AMQPConnectionAction] = []
+        actions.reserveCapacity(completions.count)
+        // A burst is mostly one link's: look its session up once per run of the same link.
+        var current: (linkID: AMQPLinkID, channel: UInt16?)?
+        for completion in completions {
+            if current?.linkID != completion.linkID {
+                current = (completion.linkID, self.sessions.first { $0.value.handle(of: completion.linkID) != nil }?.key)
+            }
+            guard let channel = current?.channel, let index = self.sessions.index(forKey: channel) else { continue }
+            self.sessions.values[index].publishCompleted(
+                completion.linkID,
+                deliveryID: completion.deliveryID,
+                settled: completion.settled,
+                completion.result,
+                into: &actions
+            )
+        }
+        return actions
+    }
+
     public mutating func targetHasCapacity(_ linkID: AMQPLinkID) -> [AMQPConnectionAction] {
         self.withLink(linkID) { session, _ in session.targetHasCapacity(linkID) }
     }

@@ -444,9 +444,22 @@ struct AMQPSessionStateMachine {
         _ result: Result<Void, AMQPError>,
         acceptedState: AMQPDeliveryState = .accepted
     ) -> [AMQPConnectionAction] {
-        guard let handle = self.handle(of: linkID), var slot = self.links[handle], case .receiver(var link) = slot.link else { return [] }
-        link.publishCompleted()
         var actions: [AMQPConnectionAction] = []
+        self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result, acceptedState: acceptedState, into: &actions)
+        return actions
+    }
+
+    /// `publishCompleted`, appending to `actions`: a burst of completions shares one array.
+    mutating func publishCompleted(
+        _ linkID: AMQPLinkID,
+        deliveryID: UInt32,
+        settled: Bool,
+        _ result: Result<Void, AMQPError>,
+        acceptedState: AMQPDeliveryState = .accepted,
+        into actions: inout [AMQPConnectionAction]
+    ) {
+        guard let handle = self.handle(of: linkID), var slot = self.links[handle], case .receiver(var link) = slot.link else { return }
+        link.publishCompleted()
         if !settled {
             let state: AMQPDeliveryState
             switch result {
@@ -460,7 +473,6 @@ struct AMQPSessionStateMachine {
         }
         slot.link = .receiver(link)
         self.links[handle] = slot
-        return actions
     }
 
     // MARK: Outgoing deliveries

@@ -276,6 +276,28 @@ import Testing
         #expect(machine.publishCompleted(AMQPLinkID(rawValue: 2), deliveryID: 1, settled: false, .success(())) == [])
     }
 
+    @Test func aBurstOfCompletionsAnswersInOrderAcrossLinks() {
+        var machine = openedMachine()
+        self.producer(&machine, handle: 0)
+        self.producer(&machine, handle: 1)
+        _ = machine.frameReceived(self.transfer(0, id: 0, "a"))
+        _ = machine.frameReceived(self.transfer(1, id: 1, "b"))
+        _ = machine.frameReceived(self.transfer(0, id: 2, "c"))
+        let refused = AMQPError(condition: .resourceLimitExceeded, description: "full")
+        let link1 = AMQPLinkID(rawValue: 1)
+        let actions = machine.publishesCompleted([
+            AMQPPublishCompletion(linkID: self.link0, deliveryID: 0, settled: false, result: .success(())),
+            AMQPPublishCompletion(linkID: link1, deliveryID: 1, settled: false, result: .failure(refused)),
+            AMQPPublishCompletion(linkID: AMQPLinkID(rawValue: 9), deliveryID: 7, settled: false, result: .success(())),
+            AMQPPublishCompletion(linkID: self.link0, deliveryID: 2, settled: false, result: .success(())),
+        ])
+        #expect(actions == [
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 0, settled: true, state: .accepted),
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 1, settled: true, state: .rejected(AMQPRejected(error: refused))),
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 2, settled: true, state: .accepted),
+        ])
+    }
+
     @Test func dynamicSourceAddressIsReturned() {
         var machine = openedMachine()
         let attach = AMQPAttach(name: "reply", handle: 0, role: .receiver, source: AMQPSource(dynamic: true))
