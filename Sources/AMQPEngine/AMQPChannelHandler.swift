@@ -64,17 +64,9 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
-    /// A publish the broker finished (stored, refused, or a duplicate), for its disposition.
-    private struct PublishCompletion: Sendable {
-        var linkID: AMQPLinkID
-        var deliveryID: UInt32
-        var settled: Bool
-        var result: Result<Void, AMQPError>
-    }
-
     /// Publish completions, from the store writer's thread to this connection's event loop: one hop
     /// per burst of commits, whose dispositions then go out in one flush.
-    private var publishCompletions: EventLoopInbox<PublishCompletion>?
+    private var publishCompletions: EventLoopInbox<AMQPPublishCompletion>?
 
     private var loopBound: NIOLoopBound<AMQPChannelHandler>? {
         self.context.map { NIOLoopBound(self, eventLoop: $0.eventLoop) }
@@ -126,14 +118,36 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = self.unwrapInboundIn(data)
+        var read = self.unwrapInboundIn(data)
         self.readSinceIdleCheck = true
-        if self.machine.isClosed { return }
-        if self.inbound == nil || self.inbound?.readableBytes == 0 {
-            self.inbound = bytes
-        } else {
-            self.inbound?.writeBuffer(&bytes)
+        // A unit (frame or protocol header) split between reads gets only its own rest copied
+        // behind it; the units after it are decoded from the read itself. Appending each read to
+        // the leftover copied every received byte once more (transfer payloads stay slices of
+        // these buffers up to the store).
+        while !self.machine.isClosed, read.readableBytes > 0, var partial = self.inbound, partial.readableBytes > 0 {
+            self.inbound = nil
+            let unitSize = self.decoder.sizeOfNextUnit(in: partial)
+            var rest = read.readSlice(length: min(max(1, unitSize - partial.readableBytes), read.readableBytes)) ?? ByteBuffer()
+            if partial.readerIndex != 0 || partial.writableBytes < rest.readableBytes {
+                // Out of the read buffer it came in (which other frames' payloads may still share),
+                // into one for this unit alone; a large frame then grows there over several reads.
+                var unit = ByteBuffer()
+                unit.reserveCapacity(max(partial.readableBytes + rest.readableBytes, min(unitSize, Int(self.decoder.maximumFrameSize))))
+                unit.writeBuffer(&partial)
+                partial = unit
+            }
+            partial.writeBuffer(&rest)
+            self.inbound = partial
+            self.decodeInbound()
         }
+        if !self.machine.isClosed, read.readableBytes > 0 {
+            self.inbound = read
+            self.decodeInbound()
+        }
+    }
+
+    /// Decodes and handles every complete unit in `inbound`; a partial one stays there.
+    private func decodeInbound() {
         while !self.machine.isClosed, var buffer = self.inbound, buffer.readableBytes > 0 {
             self.inbound = nil  // keep the buffer uniquely referenced while decoding
             let unit: AMQPInbound?
@@ -150,9 +164,6 @@ final class AMQPChannelHandler: ChannelInboundHandler {
             self.inbound = buffer
             guard let unit else { break }
             self.handle(unit)
-        }
-        if let buffer = self.inbound, buffer.readerIndex > 64 * 1024, buffer.readableBytes < buffer.readerIndex {
-            self.inbound?.discardReadBytes()
         }
     }
 
@@ -201,10 +212,8 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     /// A burst of publish completions: their dispositions are gathered and flushed once.
-    private func publishesCompleted(_ completions: [PublishCompletion]) {
-        for completion in completions {
-            self.run(self.machine.publishCompleted(completion.linkID, deliveryID: completion.deliveryID, settled: completion.settled, completion.result))
-        }
+    private func publishesCompleted(_ completions: [AMQPPublishCompletion]) {
+        self.run(self.machine.publishesCompleted(completions))
         self.scheduleFlush()
     }
 
@@ -472,7 +481,7 @@ final class AMQPChannelHandler: ChannelInboundHandler {
         self.broker.publish(incoming, autoCreateAs: producer.autoCreateAs, additionalOperations: operations) { result in
             if case .failure = result, let duplicateID { filter?.forget(duplicateID) }
             let mapped = result.mapError { AMQPErrorMapping.amqpError(for: $0) }
-            completions?.append(PublishCompletion(linkID: linkID, deliveryID: deliveryID, settled: settled, result: mapped))
+            completions?.append(AMQPPublishCompletion(linkID: linkID, deliveryID: deliveryID, settled: settled, result: mapped))
         }
     }
 

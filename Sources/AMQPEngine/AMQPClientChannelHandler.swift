@@ -39,6 +39,9 @@ public final class AMQPClientChannelHandler: ChannelInboundHandler {
         self.delegate = delegate
     }
 
+    /// The most an outbound buffer starts with (see `flushOutbound`).
+    static let largestInitialOutbound = 4 << 20
+
     public var isOpen: Bool { self.machine.isOpen }
     public var unsettledCount: Int { self.machine.unsettledCount }
 
@@ -198,7 +201,9 @@ public final class AMQPClientChannelHandler: ChannelInboundHandler {
     private func flushOutbound() {
         guard self.outbound.readableBytes > 0, let context = self.context else { return }
         let bytes = self.outbound
-        self.outbound = context.channel.allocator.buffer(capacity: 1024)
+        // The next batch is likely the size of this one (an uplink's window of transfers): start
+        // there instead of at 1 KiB, since each doubling on the way copies what was written.
+        self.outbound = context.channel.allocator.buffer(capacity: min(max(1024, bytes.readableBytes), Self.largestInitialOutbound))
         context.writeAndFlush(NIOAny(bytes), promise: nil)
     }
 

@@ -74,11 +74,14 @@ public struct AMQPConnectionStateMachine {
         var username: String?
         var peerMaximumFrameSize: UInt32
         var peerChannelMax: UInt16
-        var sessions: [UInt16: AMQPSessionStateMachine] = [:]
     }
 
     let configuration: Configuration
     private(set) var state: State = .awaitingProtocolHeader
+    /// The sessions by channel; empty unless open. Kept beside `state`, not in its payload, so a
+    /// frame changes its session in place: a copy out of the enum shared the dictionaries of the
+    /// session and its links, and each write-back copied them (two allocations per transfer).
+    private var sessions: [UInt16: AMQPSessionStateMachine] = [:]
     private var nextLinkID: UInt64 = 0
 
     public init(configuration: Configuration) {
@@ -257,13 +260,12 @@ public struct AMQPConnectionStateMachine {
     }
 
     private mutating func openFrameReceived(_ frame: AMQPFrame) throws -> [AMQPConnectionAction] {
-        guard case .open(var open) = self.state else { return [] }
+        guard case .open(let open) = self.state else { return [] }
         let channel = frame.channel
         switch frame.performative {
         case .open:
             throw AMQPProtocolViolation(.illegalState, "open received twice")
         case .close:
-            self.state = .open(open)
             var actions = self.releaseAllSessions()
             self.state = .closed
             actions.append(.send(0, .close(AMQPClose())))
@@ -273,23 +275,21 @@ public struct AMQPConnectionStateMachine {
             guard channel <= self.configuration.channelMax else {
                 throw AMQPProtocolViolation(.notAllowed, "channel \(channel) exceeds channel-max \(self.configuration.channelMax)")
             }
-            guard open.sessions[channel] == nil else {
+            guard self.sessions[channel] == nil else {
                 throw AMQPProtocolViolation(.notAllowed, "channel \(channel) already has a session")
             }
             guard begin.remoteChannel == nil else {
                 throw AMQPProtocolViolation(.notAllowed, "begin answers a session the broker never started")
             }
             let session = AMQPSessionStateMachine(channel: channel, begin: begin)
-            open.sessions[channel] = session
-            self.state = .open(open)
+            self.sessions[channel] = session
             return [.send(channel, .begin(session.beginReply(handleMax: self.configuration.handleMax, remoteChannel: channel)))]
         case .end:
-            guard var session = open.sessions.removeValue(forKey: channel) else {
+            guard var session = self.sessions.removeValue(forKey: channel) else {
                 throw AMQPProtocolViolation(.illegalState, "end on channel \(channel) without a session")
             }
             var actions = session.ended()
             actions.append(.send(channel, .end(AMQPEnd())))
-            self.state = .open(open)
             return actions
         case .attach(let attach):
             let linkID = AMQPLinkID(rawValue: self.nextLinkID)
@@ -321,17 +321,12 @@ public struct AMQPConnectionStateMachine {
         _ channel: UInt16,
         _ body: (inout AMQPSessionStateMachine) throws -> [AMQPConnectionAction]
     ) throws -> [AMQPConnectionAction] {
-        guard case .open(var open) = self.state else { return [] }
-        guard var session = open.sessions[channel] else {
+        guard case .open = self.state else { return [] }
+        guard let index = self.sessions.index(forKey: channel) else {
             throw AMQPProtocolViolation(.illegalState, "frame on channel \(channel), which has no session")
         }
-        // Take the session out while it changes so the dictionary does not copy it.
-        open.sessions[channel] = nil
-        defer {
-            open.sessions[channel] = session
-            self.state = .open(open)
-        }
-        return try body(&session)
+        // In place: no copy of the session (or of its links) while it changes.
+        return try body(&self.sessions.values[index])
     }
 
     /// Runs an event for the session that holds `linkID`; nothing when the link is gone.
@@ -340,7 +335,7 @@ public struct AMQPConnectionStateMachine {
         _ body: (inout AMQPSessionStateMachine, AMQPSessionStateMachine.Context) -> [AMQPConnectionAction]
     ) -> [AMQPConnectionAction] {
         guard case .open(let open) = self.state,
-            let channel = open.sessions.first(where: { $0.value.handle(of: linkID) != nil })?.key
+            let channel = self.sessions.first(where: { $0.value.handle(of: linkID) != nil })?.key
         else { return [] }
         let context = self.sessionContext(open)
         return (try? self.withSession(channel) { body(&$0, context) }) ?? []
@@ -362,6 +357,29 @@ public struct AMQPConnectionStateMachine {
         self.withLink(linkID) { session, _ in
             session.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result, acceptedState: acceptedState)
         }
+    }
+
+    /// A burst of completions, in the order they finished; their actions come back in one array.
+    public mutating func publishesCompleted(_ completions: [AMQPPublishCompletion]) -> [AMQPConnectionAction] {
+        guard case .open = self.state else { return [] }
+        var actions: [AMQPConnectionAction] = []
+        actions.reserveCapacity(completions.count)
+        // A burst is mostly one link's: look its session up once per run of the same link.
+        var current: (linkID: AMQPLinkID, channel: UInt16?)?
+        for completion in completions {
+            if current?.linkID != completion.linkID {
+                current = (completion.linkID, self.sessions.first { $0.value.handle(of: completion.linkID) != nil }?.key)
+            }
+            guard let channel = current?.channel, let index = self.sessions.index(forKey: channel) else { continue }
+            self.sessions.values[index].publishCompleted(
+                completion.linkID,
+                deliveryID: completion.deliveryID,
+                settled: completion.settled,
+                completion.result,
+                into: &actions
+            )
+        }
+        return actions
     }
 
     public mutating func targetHasCapacity(_ linkID: AMQPLinkID) -> [AMQPConnectionAction] {
@@ -410,13 +428,12 @@ public struct AMQPConnectionStateMachine {
     }
 
     private mutating func releaseAllSessions() -> [AMQPConnectionAction] {
-        guard case .open(var open) = self.state else { return [] }
+        guard case .open = self.state else { return [] }
         var actions: [AMQPConnectionAction] = []
-        for channel in open.sessions.keys.sorted() {
-            actions.append(contentsOf: open.sessions[channel]?.ended() ?? [])
+        for channel in self.sessions.keys.sorted() {
+            actions.append(contentsOf: self.sessions[channel]?.ended() ?? [])
         }
-        open.sessions.removeAll()
-        self.state = .open(open)
+        self.sessions.removeAll()
         return actions
     }
 

@@ -6,10 +6,11 @@ import NIOCore
 
 /// Receiver-side duplicate detection for messages carrying `_AMQ_DUPL_ID` (what Outpost uplinks
 /// send: `NODE-ID:MESSAGE-ID`), so Outpost → Outpost forwarding is exactly once across crashes and
-/// reconnects. Per node prefix (the id up to its last `:`) the last `windowSize` ids are kept:
-/// in memory as a set, in the store as `.duplicateIDs` records keyed by prefix and ring slot, so a
-/// slot is overwritten when the window wraps and the store never holds more than `windowSize`
-/// records per node. The record commits in the same store transaction as the message.
+/// reconnects. Per node (the id up to its last `:`) the last `windowSize` ids are kept: in memory
+/// as a set of `AMQPDuplicateID.Member` (integers for Outpost's ids), in the store as
+/// `.duplicateIDs` records keyed by node and ring slot, so a slot is overwritten when the window
+/// wraps and the store never holds more than `windowSize` records per node. The record commits in
+/// the same store transaction as the message.
 public final class AMQPDuplicateFilter: Sendable {
     public static let property = "_AMQ_DUPL_ID"
     public static let defaultWindowSize = 100_000
@@ -22,13 +23,13 @@ public final class AMQPDuplicateFilter: Sendable {
     }
 
     struct Window {
-        var ids: Set<String> = []
-        var ring: [String] = []
+        var ids: Set<AMQPDuplicateID.Member> = []
+        var ring: [AMQPDuplicateID.Member] = []
         var nextSequence: UInt64 = 0
 
         /// Records `id` in the next ring slot (evicting the id that was there); nil when it is
         /// already in the window.
-        mutating func admit(_ id: String, windowSize: Int) -> (sequence: UInt64, slot: Int)? {
+        mutating func admit(_ id: AMQPDuplicateID.Member, windowSize: Int) -> (sequence: UInt64, slot: Int)? {
             guard self.ids.insert(id).inserted else { return nil }
             let sequence = self.nextSequence
             self.nextSequence += 1
@@ -66,10 +67,11 @@ public final class AMQPDuplicateFilter: Sendable {
             var window = Window()
             // The newest `windowSize` ids, placed at their slots.
             let newest = entries.sorted { $0.sequence < $1.sequence }.suffix(self.windowSize)
-            window.ring = Array(repeating: "", count: min(self.windowSize, Int((newest.last?.sequence ?? 0) + 1)))
+            window.ring = Array(repeating: .text(""), count: min(self.windowSize, Int((newest.last?.sequence ?? 0) + 1)))
             for entry in newest where entry.slot < window.ring.count {
-                window.ring[entry.slot] = entry.id
-                window.ids.insert(entry.id)
+                let member = AMQPDuplicateID(entry.id).member
+                window.ring[entry.slot] = member
+                window.ids.insert(member)
             }
             window.nextSequence = (newest.last?.sequence ?? 0) + 1
             windows[prefix] = window
@@ -78,17 +80,17 @@ public final class AMQPDuplicateFilter: Sendable {
     }
 
     /// The duplicate-detection id of an encoded AMQP message, if it carries one (string value).
-    public static func duplicateID(in message: ByteBuffer) -> String? {
+    public static func duplicateID(in message: ByteBuffer) -> AMQPDuplicateID? {
         // Cheap pre-check for small messages: most do not carry the property.
         if message.readableBytes <= 64 * 1024, !Self.contains(Self.propertyBytes, in: message) { return nil }
         // Only this one property is read: the sections are found by skipping, the other
         // application properties by comparing their keys (the message is parsed in full once,
-        // later, when it is published).
+        // later, when it is published). Its bytes are parsed in place: no String of the whole id.
         guard let sections = try? AMQPMessageSections(indexing: message),
-            case .string(let id)?? = try? sections.applicationProperty(Self.property),
-            !id.isEmpty
+            let utf8 = try? sections.applicationStringProperty(Self.property),
+            utf8.readableBytes > 0
         else { return nil }
-        return id
+        return utf8.withUnsafeReadableBytes { AMQPDuplicateID(validUTF8: $0) }
     }
 
     private static let propertyBytes = Array(property.utf8)
@@ -116,29 +118,43 @@ public final class AMQPDuplicateFilter: Sendable {
     }
 
     /// Checks `id` and, when new, reserves it (so a concurrent copy is a duplicate too).
-    public func admit(_ id: String) -> Verdict {
-        let prefix = id.lastIndex(of: ":").map { String(id[..<$0]) } ?? ""
+    public func admit(_ id: AMQPDuplicateID) -> Verdict {
         let windowSize = self.windowSize
         // Mutated in place through the dictionary: a copy of the window (100,000 ids) per message
         // made the receiving side of a long drain slower with every id.
         let admitted = self.windows.withLockedValue { windows in
-            windows[prefix, default: Window()].admit(id, windowSize: windowSize)
+            windows[id.node, default: Window()].admit(id.member, windowSize: windowSize)
         }
         guard let (sequence, slot) = admitted else { return .duplicate }
-        var key = Array(prefix.utf8)
+        // Record layout: key = node, 0, slot (UInt32 big-endian); value = sequence (UInt64
+        // big-endian), id (UTF-8). Each array is sized once.
+        let node = id.node.utf8
+        var key: [UInt8] = []
+        key.reserveCapacity(node.count + 5)
+        key.append(contentsOf: node)
         key.append(0)
-        key.append(contentsOf: withUnsafeBytes(of: UInt32(slot).bigEndian, Array.init))
-        var value = withUnsafeBytes(of: sequence.bigEndian, Array.init)
-        value.append(contentsOf: id.utf8)
+        withUnsafeBytes(of: UInt32(slot).bigEndian) { key.append(contentsOf: $0) }
+        var value: [UInt8] = []
+        value.reserveCapacity(8 + id.utf8Count)
+        withUnsafeBytes(of: sequence.bigEndian) { value.append(contentsOf: $0) }
+        id.appendUTF8(to: &value)
         return .new([.putRecord(.duplicateIDs, key: key, value: value)])
     }
 
+    /// Convenience for an id given as a string.
+    public func admit(_ id: String) -> Verdict {
+        self.admit(AMQPDuplicateID(id))
+    }
+
     /// The message with `id` was not stored after all (the publish failed): a resend must pass.
-    public func forget(_ id: String) {
-        let prefix = id.lastIndex(of: ":").map { String(id[..<$0]) } ?? ""
+    public func forget(_ id: AMQPDuplicateID) {
         self.windows.withLockedValue { windows in
-            _ = windows[prefix]?.ids.remove(id)
+            _ = windows[id.node]?.ids.remove(id.member)
         }
+    }
+
+    public func forget(_ id: String) {
+        self.forget(AMQPDuplicateID(id))
     }
 
     // MARK: One filter per broker

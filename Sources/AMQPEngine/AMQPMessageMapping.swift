@@ -31,17 +31,16 @@ public enum AMQPMessageMapping {
         if let absolute = parsed.properties?.absoluteExpiryTime, absolute > 0 {
             expiration = min(expiration ?? absolute, absolute)
         }
-        // Own the bytes: a received payload is a slice of a (possibly much larger) read buffer.
-        var body = ByteBuffer()
-        body.reserveCapacity(payload.readableBytes)
-        body.writeImmutableBuffer(payload)
+        // The payload stays a slice of the read buffer: the store copies it into LMDB, and a queue
+        // that keeps the message in memory copies it out first (BrokerCore's `owningItsBytes`),
+        // so a message that goes straight to disk is never copied on the event loop.
         return IncomingMessage(
             address: address,
             priority: parsed.header.map { min($0.priority, 9) },
             isDurable: parsed.header?.durable ?? false,
             expiration: expiration,
             origin: .amqp,
-            body: body
+            body: payload
         )
     }
 

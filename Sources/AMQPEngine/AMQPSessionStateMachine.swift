@@ -60,6 +60,8 @@ struct AMQPSessionStateMachine {
     var nextIncomingTransferID: UInt32
     var remoteIncomingWindow: UInt32
     var links: [UInt32: LinkSlot] = [:]
+    /// The handle of each link in `links`, for broker callbacks, which name links by id.
+    private var handles: [AMQPLinkID: UInt32] = [:]
     var unsettled: [UInt32: UnsettledDelivery] = [:]
     /// Transfer frames waiting for the peer's incoming window.
     var pendingTransfers: [AMQPFrame] = []
@@ -102,6 +104,7 @@ struct AMQPSessionStateMachine {
                 creditWindow: context.creditWindow
             )
             self.links[attach.handle] = LinkSlot(link: .receiver(receiver), peerAttach: attach)
+            self.handles[linkID] = attach.handle
             switch attach.target {
             case .coordinator(let coordinator):
                 return self.coordinatorAttached(handle: attach.handle, linkID: linkID, capabilities: coordinator.capabilities + attach.desiredCapabilities)
@@ -119,6 +122,7 @@ struct AMQPSessionStateMachine {
                 isBrowsing: attach.source?.distributionMode == .copy
             )
             self.links[attach.handle] = LinkSlot(link: .sender(sender), peerAttach: attach)
+            self.handles[linkID] = attach.handle
             guard let source = attach.source else {
                 return self.refuse(handle: attach.handle, AMQPError(condition: .invalidField, description: "a receiving link needs a source"))
             }
@@ -242,11 +246,12 @@ struct AMQPSessionStateMachine {
         guard let slot = self.links.removeValue(forKey: detach.handle) else {
             throw AMQPProtocolViolation(.sessionUnattachedHandle, "detach of unattached handle \(detach.handle)")
         }
+        let linkID = slot.link.id
+        self.handles[linkID] = nil
         if slot.detachSent {
             // The peer answers the broker's detach; resources were released then.
             return []
         }
-        let linkID = slot.link.id
         self.forget(linkID, handle: detach.handle)
         return [
             .send(self.channel, .detach(AMQPDetach(handle: detach.handle, closed: detach.closed))),
@@ -287,6 +292,7 @@ struct AMQPSessionStateMachine {
             actions.append(.releaseLink(slot.link.id, closed: false))
         }
         self.links.removeAll()
+        self.handles.removeAll()
         self.unsettled.removeAll()
         self.pendingTransfers.removeAll()
         return actions
@@ -438,9 +444,22 @@ struct AMQPSessionStateMachine {
         _ result: Result<Void, AMQPError>,
         acceptedState: AMQPDeliveryState = .accepted
     ) -> [AMQPConnectionAction] {
-        guard let handle = self.handle(of: linkID), var slot = self.links[handle], case .receiver(var link) = slot.link else { return [] }
-        link.publishCompleted()
         var actions: [AMQPConnectionAction] = []
+        self.publishCompleted(linkID, deliveryID: deliveryID, settled: settled, result, acceptedState: acceptedState, into: &actions)
+        return actions
+    }
+
+    /// `publishCompleted`, appending to `actions`: a burst of completions shares one array.
+    mutating func publishCompleted(
+        _ linkID: AMQPLinkID,
+        deliveryID: UInt32,
+        settled: Bool,
+        _ result: Result<Void, AMQPError>,
+        acceptedState: AMQPDeliveryState = .accepted,
+        into actions: inout [AMQPConnectionAction]
+    ) {
+        guard let handle = self.handle(of: linkID), var slot = self.links[handle], case .receiver(var link) = slot.link else { return }
+        link.publishCompleted()
         if !settled {
             let state: AMQPDeliveryState
             switch result {
@@ -454,7 +473,6 @@ struct AMQPSessionStateMachine {
         }
         slot.link = .receiver(link)
         self.links[handle] = slot
-        return actions
     }
 
     // MARK: Outgoing deliveries
@@ -605,6 +623,6 @@ struct AMQPSessionStateMachine {
     // MARK: Helpers
 
     func handle(of linkID: AMQPLinkID) -> UInt32? {
-        self.links.first { $0.value.link.id == linkID }?.key
+        self.handles[linkID]
     }
 }

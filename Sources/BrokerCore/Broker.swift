@@ -329,6 +329,13 @@ public final class Broker: @unchecked Sendable {
         additionalOperations: [StoreOperation] = [],
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
+        // Several queues, or a message likely kept in memory: one owned copy they all share,
+        // rather than one per queue (see `owningItsBytes`).
+        var shared = message
+        if queues.count > 1 || !message.isDurable {
+            shared.body = message.body.owningItsBytes()
+        }
+        let message = shared
         let size = message.storedSize
         var reserved: [Queue] = []
         reserved.reserveCapacity(queues.count)

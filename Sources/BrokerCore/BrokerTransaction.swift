@@ -42,7 +42,10 @@ public final class BrokerTransaction: Sendable {
     /// transaction was committed or rolled back.
     @discardableResult
     public func stagePublish(_ message: IncomingMessage, autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast) -> Bool {
-        self.update { $0.publishes.append(StagedPublish(message: message, routingTypes: routingTypes)) }
+        // Staged for as long as the transaction stays open: own the bytes (see `owningItsBytes`).
+        var message = message
+        message.body = message.body.owningItsBytes()
+        return self.update { $0.publishes.append(StagedPublish(message: message, routingTypes: routingTypes)) }
     }
 
     /// Stages the settlement of a delivery `consumer` holds; it takes effect on commit, and on

@@ -170,7 +170,7 @@ public final class Queue: @unchecked Sendable {
         let now = self.services.clock.now()
         var accepted = false
         self.mutate { state in
-            guard state.canHoldInMemory else { return QueueStateMachine.Actions() }
+            guard state.canHoldInMemory(entry.key) else { return QueueStateMachine.Actions() }
             accepted = true
             return state.entryArrived(entry, commit: 0, now: now)
         }

@@ -9,4 +9,12 @@ struct QueueEntry: Sendable {
     var isStored: Bool
 
     var size: Int { self.message.storedSize }
+
+    /// The entry with a body that owns its bytes, for keeping in memory (see `owningItsBytes`).
+    func owningItsBody() -> QueueEntry {
+        guard self.message.body.isSliceOfLargerBuffer else { return self }
+        var owned = self
+        owned.message.body = self.message.body.owningItsBytes()
+        return owned
+    }
 }

@@ -183,10 +183,12 @@ struct QueueStateMachine {
         self.enqueuedTotal -= 1
     }
 
-    /// Whether a non-durable message can stay in memory only (the window has room and
-    /// nothing of the queue is on disk ahead of it).
-    var canHoldInMemory: Bool {
+    /// Whether the non-durable message reserved as `key` can stay in memory only: the window has
+    /// room, nothing of the queue is on disk ahead of it, and no other reserved message is still
+    /// on its way (to the store, or through another thread's check), which it would overtake.
+    func canHoldInMemory(_ key: EntryKey) -> Bool {
         self.paging == .allInMemory && self.ready.count < self.windowMessages && self.ready.bytes < self.windowBytes
+            && self.arrivalsPending.count == 1 && self.arrivalsPending.contains(key)
     }
 
     /// A reserved entry is ready: committed to the store (`commit` = its transaction id)
@@ -580,6 +582,8 @@ struct QueueStateMachine {
 
     /// Puts `entry` in flight to the consumer at `index`, spending one credit.
     mutating func deliver(_ entry: QueueEntry, toConsumerAt index: Int, actions: inout Actions) {
+        // Straight from an arrival beyond the window, the body may still be a slice of a read.
+        let entry = entry.owningItsBody()
         self.consumers[index].credit -= 1
         let consumer = self.consumers[index].id
         self.inFlight[entry.key] = InFlight(entry: entry, consumer: consumer)
@@ -589,7 +593,7 @@ struct QueueStateMachine {
 
     /// An entry that no consumer has tested enters the ready window.
     mutating func insertReady(_ entry: QueueEntry) {
-        self.ready.insert(entry)
+        self.ready.insert(entry.owningItsBody())
         guard self.filteredConsumerCount > 0 else { return }
         for index in self.consumers.indices {
             self.consumers[index].selection?.readyEntryInserted(entry.key)

@@ -265,6 +265,42 @@ import Testing
         await connection.finish()
     }
 
+    @Test(arguments: [1, 3, 8, 100, 1000, 4096])
+    func aStreamCutIntoReadsOfAnySizeIsDecodedTheSame(readSize: Int) async throws {
+        let connection = try await Connection()
+        var stream = ByteBuffer()
+        stream.writeAMQPInbound(.protocolHeader(.sasl))
+        stream.writeAMQPInbound(.saslFrame(.initial(AMQPSASLInit(mechanism: "ANONYMOUS"))))
+        stream.writeAMQPInbound(.protocolHeader(.amqp))
+        for performative: AMQPPerformative in [
+            .open(AMQPOpen(containerID: "client")),
+            .begin(AMQPBegin(nextOutgoingID: 0, incomingWindow: 1000, outgoingWindow: 1000)),
+            .attach(AMQPAttach(name: "p", handle: 0, role: .sender, target: .target(AMQPTarget(address: "orders")), initialDeliveryCount: 0)),
+        ] {
+            stream.writeAMQPInbound(.frame(AMQPFrame(channel: 0, performative: performative)))
+        }
+        let bodies = (0..<5).map { String(repeating: "\($0)", count: 300 * ($0 + 1)) }
+        for (index, body) in bodies.enumerated() {
+            let transfer = AMQPTransfer(handle: 0, deliveryID: UInt32(index), deliveryTag: ByteBuffer(integer: UInt64(index)), messageFormat: 0, settled: false)
+            stream.writeAMQPInbound(.frame(AMQPFrame(channel: 0, performative: .transfer(transfer), payload: try Self.durableMessage(body))))
+        }
+        while let read = stream.readSlice(length: min(readSize, stream.readableBytes)), read.readableBytes > 0 {
+            // Each read in a buffer of its own, as a socket read comes.
+            try await connection.send(raw: ByteBuffer(buffer: read))
+        }
+        // mechanisms, outcome, header, open, begin, attach, flow, then the dispositions.
+        var accepted: [UInt32] = []
+        while accepted.count < bodies.count, let unit = try await connection.next(1).first {
+            guard case .frame(let frame) = unit, case .disposition(let disposition) = frame.performative, disposition.state == .accepted else { continue }
+            accepted += Array(disposition.first...(disposition.last ?? disposition.first))
+        }
+        #expect(accepted == [0, 1, 2, 3, 4])
+        let queue = try #require(connection.broker.broker.queue(named: "orders"))
+        let stored = try queue.browse(limit: 10)
+        #expect(stored.compactMap { Self.body(of: $0.message.body) } == bodies)
+        await connection.finish()
+    }
+
     @Test func creditToAReceiverDeliversAndAcceptRemoves() async throws {
         let connection = try await Connection()
         try connection.broker.publish("jobs", "job 1")

@@ -247,6 +247,57 @@ import Testing
         #expect(machine.deliveriesArrived(self.link0, [self.delivery(1)]) == [])
     }
 
+    @Test func callbacksFindTheirLinkByIDAfterHandlesAreReusedAndAcrossSessions() {
+        var machine = openedMachine()
+        self.producer(&machine)
+        _ = machine.frameReceived(self.transfer(0, id: 0, "old"))
+        _ = machine.frameReceived(AMQPFrame(channel: 0, performative: .detach(AMQPDetach(handle: 0, closed: true))))
+        // Handle 0 again, now link 1; a second session on channel 1 with link 2 on handle 0 too.
+        let again = AMQPAttach(name: "p2", handle: 0, role: .sender, target: .target(AMQPTarget(address: "q")), initialDeliveryCount: 0)
+        _ = machine.frameReceived(AMQPFrame(channel: 0, performative: .attach(again)))
+        _ = machine.linkResolved(AMQPLinkID(rawValue: 1), .success(AMQPResolvedNode(address: "q")))
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .begin(AMQPBegin(nextOutgoingID: 0, incomingWindow: 100, outgoingWindow: 100))))
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .attach(again)))
+        _ = machine.linkResolved(AMQPLinkID(rawValue: 2), .success(AMQPResolvedNode(address: "q")))
+        _ = machine.frameReceived(self.transfer(0, id: 0, "new"))
+        var onSecondSession = self.transfer(0, id: 0, "other")
+        onSecondSession.channel = 1
+        _ = machine.frameReceived(onSecondSession)
+        // The detached link's completion finds nothing; the others answer on their own channels.
+        #expect(machine.publishCompleted(self.link0, deliveryID: 0, settled: false, .success(())) == [])
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 1), deliveryID: 0, settled: false, .success(())) == [
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 0, settled: true, state: .accepted)
+        ])
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 2), deliveryID: 0, settled: false, .success(())) == [
+            .sendDisposition(channel: 1, role: .receiver, deliveryID: 0, settled: true, state: .accepted)
+        ])
+        // Ending the second session forgets its link.
+        _ = machine.frameReceived(AMQPFrame(channel: 1, performative: .end(AMQPEnd())))
+        #expect(machine.publishCompleted(AMQPLinkID(rawValue: 2), deliveryID: 1, settled: false, .success(())) == [])
+    }
+
+    @Test func aBurstOfCompletionsAnswersInOrderAcrossLinks() {
+        var machine = openedMachine()
+        self.producer(&machine, handle: 0)
+        self.producer(&machine, handle: 1)
+        _ = machine.frameReceived(self.transfer(0, id: 0, "a"))
+        _ = machine.frameReceived(self.transfer(1, id: 1, "b"))
+        _ = machine.frameReceived(self.transfer(0, id: 2, "c"))
+        let refused = AMQPError(condition: .resourceLimitExceeded, description: "full")
+        let link1 = AMQPLinkID(rawValue: 1)
+        let actions = machine.publishesCompleted([
+            AMQPPublishCompletion(linkID: self.link0, deliveryID: 0, settled: false, result: .success(())),
+            AMQPPublishCompletion(linkID: link1, deliveryID: 1, settled: false, result: .failure(refused)),
+            AMQPPublishCompletion(linkID: AMQPLinkID(rawValue: 9), deliveryID: 7, settled: false, result: .success(())),
+            AMQPPublishCompletion(linkID: self.link0, deliveryID: 2, settled: false, result: .success(())),
+        ])
+        #expect(actions == [
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 0, settled: true, state: .accepted),
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 1, settled: true, state: .rejected(AMQPRejected(error: refused))),
+            .sendDisposition(channel: 0, role: .receiver, deliveryID: 2, settled: true, state: .accepted),
+        ])
+    }
+
     @Test func dynamicSourceAddressIsReturned() {
         var machine = openedMachine()
         let attach = AMQPAttach(name: "reply", handle: 0, role: .receiver, source: AMQPSource(dynamic: true))

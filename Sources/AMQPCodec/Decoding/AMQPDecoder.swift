@@ -155,6 +155,17 @@ struct AMQPDecoder {
         return String(decoding: utf8, as: UTF8.self)
     }
 
+    /// The next `length` bytes as a slice (no copy), rejecting invalid UTF-8.
+    mutating func readValidatedUTF8Slice(length: Int, _ context: @autoclosure () -> String) throws -> ByteBuffer {
+        guard length <= self.readableBytes else {
+            throw self.error(.sizeExceedsRemainingBytes, context(), size: length)
+        }
+        guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: self.bytes[self.readerIndex..<(self.readerIndex + length)])) else {
+            throw self.error(.invalidUTF8, context())
+        }
+        return try self.readSlice(length: length, context())
+    }
+
     /// Whether the next `length` bytes equal `expected`, consuming them either way (comparing a map
     /// key with a name without making a String of it).
     mutating func readBytes(length: Int, equalTo expected: some Collection<UInt8>, _ context: @autoclosure () -> String) throws -> Bool {

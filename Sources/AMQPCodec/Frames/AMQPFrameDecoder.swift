@@ -56,6 +56,24 @@ public struct AMQPFrameDecoder: NIOSingleStepByteToMessageDecoder {
         }
     }
 
+    /// The size of the next unit in `buffer` (a protocol header or a frame), as far as its first
+    /// bytes tell: a frame's declared size once its size field is complete, before that the size
+    /// field's length. A reader holding part of a unit adds only the rest of it before decoding.
+    public func sizeOfNextUnit(in buffer: ByteBuffer) -> Int {
+        switch self.state {
+        case .expectingProtocolHeader:
+            return AMQPProtocolHeader.size
+        case .expectingSASLFrames, .expectingAMQPFrames:
+            guard let declaredSize = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
+                return MemoryLayout<UInt32>.size
+            }
+            if case .expectingSASLFrames = self.state, declaredSize == AMQPProtocolHeader.prefix {
+                return AMQPProtocolHeader.size
+            }
+            return AMQPDecoder.length(declaredSize)
+        }
+    }
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> AMQPInbound? {
         // A partial frame at EOF is simply dropped: the connection is gone either way.
         try self.decode(buffer: &buffer)

@@ -57,8 +57,27 @@ public struct AMQPMessageSections: Sendable {
     /// The application property `name`, decoding that one value and only comparing the others'
     /// keys; nil when the message has no such property.
     public func applicationProperty(_ name: String) throws -> AMQPValue? {
+        try self.findApplicationProperty(name) { try $0.readValue(depth: 1) }
+    }
+
+    /// The UTF-8 bytes of the string application property `name`, as a slice of the message (no
+    /// String is made); nil when the message has no such property or its value is not a string.
+    public func applicationStringProperty(_ name: String) throws -> ByteBuffer? {
+        let slice: ByteBuffer?? = try self.findApplicationProperty(name) { decoder in
+            guard decoder.peekByte() == AMQPFormatCode.string8 || decoder.peekByte() == AMQPFormatCode.string32 else {
+                return nil
+            }
+            let formatCode = try decoder.readByte("string")
+            let length = try decoder.readSize(wide: formatCode == AMQPFormatCode.string32, "string")
+            return try decoder.readValidatedUTF8Slice(length: length, "string")
+        }
+        return slice ?? nil
+    }
+
+    /// Walks application-properties comparing keys with `name`; reads the matching value with `read`.
+    private func findApplicationProperty<Value>(_ name: String, _ read: (inout AMQPDecoder) throws -> Value) throws -> Value? {
         let wanted = name.utf8
-        let value: AMQPValue?? = try self.decode(self.applicationProperties) { decoder in
+        let value: Value?? = try self.decode(self.applicationProperties) { decoder in
             let formatCode = try decoder.readByte("application-properties")
             guard formatCode == AMQPFormatCode.map8 || formatCode == AMQPFormatCode.map32 else {
                 throw decoder.error(.unexpectedFormatCode, "application-properties", formatCode: formatCode)
@@ -78,7 +97,7 @@ public struct AMQPMessageSections: Sendable {
                     try decoder.skipValue(depth: 1)
                     matches = false
                 }
-                if matches { return try decoder.readValue(depth: 1) }
+                if matches { return try read(&decoder) }
                 try decoder.skipValue(depth: 1)
             }
             return nil
