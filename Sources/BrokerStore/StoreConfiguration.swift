@@ -28,7 +28,7 @@ public struct StoreConfiguration: Sendable {
     public var deferralLimit: Duration
 
     public static let defaultMaxSize = 4 << 30
-    public static let defaultIntakeLimit = 4 << 20
+    public static let defaultIntakeLimit = 8 << 20
     public static let defaultDeferralLimit: Duration = .milliseconds(5)
 
     public init(
