@@ -352,8 +352,7 @@ public final class Broker: @unchecked Sendable {
         if !message.isDurable {
             // Each queue with room keeps it in memory only; the message is stored for the others.
             mustStore.removeAll { queue in
-                let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
-                return queue.entryArrivedInMemory(QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: false))
+                queue.entryArrivedInMemory(QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: false))
             }
             if mustStore.isEmpty {
                 guard !additionalOperations.isEmpty else { return completion(.success(())) }
@@ -367,8 +366,7 @@ public final class Broker: @unchecked Sendable {
             switch result {
             case .success(let receipt):
                 for queue in targets {
-                    let key = EntryKey(queue: queue.id, priority: message.priority, message: message.id)
-                    let entry = QueueEntry(key: key, message: message, deliveryCount: deliveryCount, isStored: true)
+                    let entry = QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true)
                     self.arrivals.add(entry, to: queue, commit: receipt.transactionID)
                 }
                 self.arrivals.afterArrivals { completion(.success(())) }

@@ -44,6 +44,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// `maxSize` is kept for removals, which need fresh pages too (copy-on-write), so that
     /// consumers can still acknowledge and free space when the store is full.
     private let dataPageLimit: Int
+    private let pageSize: Int
 
     private let condition = NSCondition()
     private var pending: [Submission] = []
@@ -86,7 +87,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.intake = intake
         self.mappedPageRelease = mappedPageRelease
         self.logger = logger
-        let maxPages = configuration.maxSize / environment.pageSize
+        self.pageSize = environment.pageSize
+        let maxPages = configuration.maxSize / self.pageSize
         self.dataPageLimit = maxPages - min(max(64, maxPages / 64), 4096, maxPages / 4)
     }
 
@@ -175,9 +177,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             // Copy-on-write reads the pages a commit changes through the map (see
             // MappedPageRelease); this thread is the only one that resizes the map, so it may
             // release it here.
-            let pageSize = self.environment.pageSize
             let touched = batch.reduce(MappedPageRelease.perCommit) { sum, submission in
-                submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: pageSize) }
+                submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: self.pageSize) }
             }
             if self.mappedPageRelease.touched(bytes: touched) {
                 self.environment.releaseMappedPages()

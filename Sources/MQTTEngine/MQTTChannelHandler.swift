@@ -381,13 +381,11 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// store's writer holds too much uncommitted memory (any QoS: a QoS 0 flood would otherwise
     /// become the broker's memory), or while a queue it routes to is full and its address blocks.
     private func publishWhenAdmitted(_ publication: MQTTIncomingPublication, context: ChannelHandlerContext) {
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let resume: @Sendable () -> Void = { bound.eventLoop.execute { bound.value.resumePublishing() } }
         if self.broker.store.intake.isBackedUp {
-            self.pause(publication, reason: "store backlog", context: context)
+            let resume = self.pause(publication, reason: "store backlog", context: context)
             self.broker.store.intake.whenDrained(resume)
         } else if let full = self.fullBlockingQueue(for: publication.topic) {
-            self.pause(publication, reason: "queue '\(full.name)' full", context: context)
+            let resume = self.pause(publication, reason: "queue '\(full.name)' full", context: context)
             full.whenNotFull(resume)
         } else {
             self.publish(publication, context: context)
@@ -401,12 +399,15 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         return self.broker.route(topic).first { $0.isFull && self.broker.policy(for: $0.address).fullPolicy == .block }
     }
 
-    private func pause(_ publication: MQTTIncomingPublication, reason: String, context: ChannelHandlerContext) {
+    /// Holds `publication` and stops reading; returns what resumes publishing, from any thread.
+    private func pause(_ publication: MQTTIncomingPublication, reason: String, context: ChannelHandlerContext) -> @Sendable () -> Void {
         if self.blockedPublication == nil {
             self.logger.debug("mqtt publisher paused", metadata: ["outpost.reason": "\(reason)"])
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
         self.blockedPublication = publication
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        return { bound.eventLoop.execute { bound.value.resumePublishing() } }
     }
 
     /// What the paused publish waited for is there: publish it (unless it has to wait again),
