@@ -349,6 +349,15 @@ public final class Broker: @unchecked Sendable {
             }
         }
         var mustStore = reserved
+        // Durable, with nothing else riding on its commit: queues with room hand it to their
+        // consumers while the commit syncs (claimed now, admitted once it is submitted). The
+        // producer's acknowledgment still waits for the commit. A crash before it may deliver a
+        // message the producer will send again, which at-least-once allows; exactly-once state
+        // (QoS 2, transactions) travels as additional operations and keeps the wait.
+        var early: [Queue] = []
+        if message.isDurable, additionalOperations.isEmpty {
+            early = reserved.filter { $0.claimEarlyAdmission($0.entryKey(for: message)) }
+        }
         if !message.isDurable {
             // Each queue with room keeps it in memory only; the message is stored for the others.
             mustStore.removeAll { queue in
@@ -362,19 +371,29 @@ public final class Broker: @unchecked Sendable {
             }
         }
         let targets = mustStore
+        let admittedEarly = early
         self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
             switch result {
             case .success(let receipt):
-                for queue in targets {
+                for queue in targets where !admittedEarly.contains(where: { $0 === queue }) {
                     let entry = QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true)
                     self.arrivals.add(entry, to: queue, commit: receipt.transactionID)
                 }
                 self.arrivals.afterArrivals { completion(.success(())) }
             case .failure(let error):
-                for queue in targets { queue.cancelReservation(queue.entryKey(for: message), size: size) }
+                for queue in targets {
+                    if admittedEarly.contains(where: { $0 === queue }) {
+                        queue.earlyEntryWithdrawn(queue.entryKey(for: message), size: size)
+                    } else {
+                        queue.cancelReservation(queue.entryKey(for: message), size: size)
+                    }
+                }
                 let kind: BrokerError.Kind = error.kind == .full ? .resourceLimitExceeded : .storeFailure
                 completion(.failure(BrokerError(kind, error.detail)))
             }
+        }
+        for queue in early {
+            queue.earlyEntryAdmitted(QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true))
         }
     }
 

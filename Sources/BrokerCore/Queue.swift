@@ -177,6 +177,20 @@ public final class Queue: @unchecked Sendable {
         return accepted
     }
 
+    /// See `QueueStateMachine.claimEarlyAdmission`.
+    func claimEarlyAdmission(_ key: EntryKey) -> Bool {
+        self.lock.withLock { self.state.claimEarlyAdmission(key) }
+    }
+
+    func earlyEntryAdmitted(_ entry: QueueEntry) {
+        let now = self.services.clock.now()
+        self.mutate { $0.earlyEntryAdmitted(entry, now: now) }
+    }
+
+    func earlyEntryWithdrawn(_ key: EntryKey, size: Int) {
+        self.lock.withLock { self.state.earlyEntryWithdrawn(key, size: size) }
+    }
+
     func entryArrived(_ entry: QueueEntry, commit: Int) {
         let now = self.services.clock.now()
         self.mutate { $0.entryArrived(entry, commit: commit, now: now) }

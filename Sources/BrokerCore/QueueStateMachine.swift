@@ -117,6 +117,15 @@ struct QueueStateMachine {
     /// already holds the entry. Page reads skip these keys and the arrival inserts them, so an
     /// entry never enters memory twice (it was delivered twice before this).
     var arrivalsPending: Set<EntryKey> = []
+    /// Durable entries claimed for memory before their commit (`claimEarlyAdmission`) and not
+    /// admitted yet. Their keys stay in `arrivalsPending` until admitted.
+    var earlyClaims: Set<EntryKey> = []
+    /// The newest key that entered memory (or was claimed early) since the queue last started
+    /// paging. An entry may be delivered, settled and forgotten before its removal is committed
+    /// (removals are deferred, and an early entry's store may still be syncing), so when the
+    /// queue starts paging its reads must begin after this key, not after the newest key still
+    /// in memory, or they would find such an entry again.
+    var newestKeyAdmitted: EntryKey?
 
     /// All entries of the queue, in memory and on disk, including reservations of
     /// messages being committed.
@@ -191,6 +200,40 @@ struct QueueStateMachine {
             && self.arrivalsPending.count == 1 && self.arrivalsPending.contains(key)
     }
 
+    /// Claims a place in memory for the durable entry reserved as `key` before its commit, on the
+    /// same terms as `canHoldInMemory`: consumers get it while the commit syncs. The caller
+    /// submits the commit, then admits the entry (`earlyEntryAdmitted`), so that anything a
+    /// consumer's acknowledgment submits reaches the writer after it.
+    mutating func claimEarlyAdmission(_ key: EntryKey) -> Bool {
+        guard self.canHoldInMemory(key) else { return false }
+        self.earlyClaims.insert(key)
+        self.admitted(key)
+        return true
+    }
+
+    /// A claimed entry enters memory (whatever the window holds now: its key is accounted for as
+    /// in memory, see `newestEarlyKey`). Nothing happens when its commit already failed.
+    mutating func earlyEntryAdmitted(_ entry: QueueEntry, now: Int64) -> Actions {
+        var actions = Actions()
+        guard self.earlyClaims.remove(entry.key) != nil else { return actions }
+        self.arrivalsPending.remove(entry.key)
+        self.insertReady(entry)
+        self.dispatch(now: now, actions: &actions)
+        return actions
+    }
+
+    /// The commit of an entry claimed early failed: it leaves memory unless a consumer holds it
+    /// (its settlement then removes nothing from the store, which never had it).
+    mutating func earlyEntryWithdrawn(_ key: EntryKey, size: Int) {
+        if self.earlyClaims.remove(key) != nil {
+            self.cancelReservation(key, size: size)
+        } else if self.ready.remove(key) != nil {
+            self.messageCount -= 1
+            self.byteCount -= size
+            self.enqueuedTotal -= 1
+        }
+    }
+
     /// A reserved entry is ready: committed to the store (`commit` = its transaction id)
     /// or, for a memory-only entry, accepted.
     mutating func entryArrived(_ entry: QueueEntry, commit: Int, now: Int64) -> Actions {
@@ -227,10 +270,11 @@ struct QueueStateMachine {
         case .allInMemory:
             if self.readyWindowIsFull, entry.isStored {
                 // The window is full: this entry stays on disk; later ones follow it.
-                let loadedThrough = self.newestKeyInMemory
+                let loadedThrough = [self.newestKeyInMemory, self.newestKeyAdmitted].compactMap { $0 }.max()
                 if let loadedThrough, entry.key < loadedThrough {
                     self.insertReady(entry)
                 } else {
+                    self.newestKeyAdmitted = nil  // covered by `loadedThrough` from now on
                     self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: false, ignoredCommit: commit)
                     self.arrivedBeyondWindow(entry, now: now, actions: &actions)
                 }
@@ -594,10 +638,15 @@ struct QueueStateMachine {
     /// An entry that no consumer has tested enters the ready window.
     mutating func insertReady(_ entry: QueueEntry) {
         self.ready.insert(entry.owningItsBody())
+        self.admitted(entry.key)
         guard self.filteredConsumerCount > 0 else { return }
         for index in self.consumers.indices {
             self.consumers[index].selection?.readyEntryInserted(entry.key)
         }
+    }
+
+    private mutating func admitted(_ key: EntryKey) {
+        if self.newestKeyAdmitted.map({ $0 < key }) ?? true { self.newestKeyAdmitted = key }
     }
 
     /// Every entry of the queue is in memory now: nothing beyond the window to scan or skip. A scan

@@ -143,14 +143,23 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.condition.lock()
         while true {
             while self.pending.isEmpty, self.runState == .running {
-                self.condition.wait()
+                guard self.mappedPageRelease.hasTouchedPages else {
+                    self.condition.wait()
+                    continue
+                }
+                // Quiet for a moment with pages still mapped: release them (outside the lock).
+                let woken = self.condition.wait(until: Date(timeIntervalSinceNow: MappedPageRelease.quietDelay.timeInterval))
+                if !woken, self.pending.isEmpty, self.mappedPageRelease.takeTouchedPages() {
+                    self.condition.unlock()
+                    self.environment.releaseMappedPages()
+                    self.condition.lock()
+                }
             }
             // Only deferrable work: wait for urgent work or the deferral limit, whichever first.
             while !self.hasUrgentWork, self.runState == .running, let oldest = self.oldestDeferred {
                 let remaining = oldest + self.configuration.deferralLimit - .now
                 guard remaining > .zero else { break }
-                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
-                _ = self.condition.wait(until: Date(timeIntervalSinceNow: seconds))
+                _ = self.condition.wait(until: Date(timeIntervalSinceNow: remaining.timeInterval))
             }
             let batch = self.pending
             self.pending.removeAll(keepingCapacity: true)
@@ -287,5 +296,12 @@ final class GroupCommitWriter: @unchecked Sendable {
             self.logger.error("store map growth failed", metadata: ["outpost.store.error": "\(error)"])
             return false
         }
+    }
+}
+
+extension Duration {
+    /// In seconds, for `NSCondition.wait(until:)`.
+    fileprivate var timeInterval: TimeInterval {
+        Double(self.components.seconds) + Double(self.components.attoseconds) * 1e-18
     }
 }

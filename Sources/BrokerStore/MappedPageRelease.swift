@@ -10,13 +10,16 @@ import Atomics
 /// maps the neighbouring pages that are in the page cache (the kernel's fault-around, 64 KiB),
 /// which freshly written pages next to the append point always are. So after about `threshold`
 /// bytes of touched pages (estimated by the callers) the map is released, at most once per
-/// `minimumInterval`; B-tree pages still in use fault back in from the page cache.
+/// `minimumInterval`; B-tree pages still in use fault back in from the page cache. Pages touched
+/// since the last release are released too once the store has been quiet for `quietDelay`
+/// (the writer does it), so a burst does not leave its pages mapped until the next one.
 final class MappedPageRelease: Sendable {
-    static let threshold = 4 << 20
+    static let threshold = 1 << 20
     /// What one commit touches besides its data: the right edge and root path of a few B-trees,
     /// each fault mapping its 64 KiB neighbourhood.
     static let perCommit = 256 << 10
-    static let minimumInterval: Duration = .milliseconds(20)
+    static let minimumInterval: Duration = .milliseconds(5)
+    static let quietDelay: Duration = .milliseconds(50)
 
     private let bytesSinceRelease = ManagedAtomic<Int>(0)
     private let lastRelease = ManagedAtomic<Int64>(0)  // ContinuousClock nanoseconds since `origin`
@@ -36,5 +39,13 @@ final class MappedPageRelease: Sendable {
         guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return false }
         self.bytesSinceRelease.store(0, ordering: .relaxed)
         return true
+    }
+
+    /// Whether pages were touched since the last release.
+    var hasTouchedPages: Bool { self.bytesSinceRelease.load(ordering: .relaxed) > 0 }
+
+    /// Forgets the touched pages; true when there were any, and the caller should release now.
+    func takeTouchedPages() -> Bool {
+        self.bytesSinceRelease.exchange(0, ordering: .relaxed) > 0
     }
 }

@@ -87,4 +87,30 @@ struct PolicyTests {
         try harness.reopen()
         #expect(harness.broker.queue(named: "q")?.statistics.messageCount == accepted - 5)
     }
+
+    /// A durable message goes to a waiting consumer's window before its commit (see
+    /// `Broker.enqueue`); when the store refuses it, it leaves the window again.
+    @Test func aMessageTheStoreRefusesIsNotDeliveredLater() throws {
+        let harness = try TestBroker(maxSize: 1 << 20, initialMapSize: 1 << 20)
+        let queue = try harness.broker.createQueue(name: "q", address: "q", routingType: .anycast, isDurable: true)
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        let payload = String(repeating: "z", count: 8000)
+        var accepted = 0
+        var refused = false
+        while !refused && accepted < 1000 {
+            do {
+                try harness.publish("q", "\(accepted) " + payload)
+                accepted += 1
+            } catch {
+                refused = true
+            }
+        }
+        #expect(refused)
+        #expect(queue.statistics.messageCount == accepted)
+        consumer.addCredit(2000)
+        #expect(eventually { recorder.deliveries.count == accepted })
+        let bodies = recorder.deliveries.map { String(buffer: $0.message.body).prefix(while: { $0 != " " }) }
+        #expect(bodies == (0..<accepted).map { Substring("\($0)") })
+    }
 }

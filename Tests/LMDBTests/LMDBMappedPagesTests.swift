@@ -5,24 +5,6 @@ import Testing
 
 @Suite("LMDB mapped pages")
 struct LMDBMappedPagesTests {
-    /// Resident kilobytes of this process's mappings of `path` (from /proc/self/smaps).
-    static func residentKilobytes(ofMappingsOf path: String) throws -> Int {
-        // Read to the end: /proc files report size 0, and String(contentsOfFile:) stops short.
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
-        defer { try? handle.close() }
-        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
-        var inMapping = false
-        var total = 0
-        for line in smaps.split(separator: "\n") {
-            if let first = line.first, first.isHexDigit, line.contains("-"), line.split(separator: " ").count >= 5 {
-                inMapping = line.hasSuffix(path)
-            } else if inMapping, line.hasPrefix("Rss:") {
-                total += Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
-            }
-        }
-        return total
-    }
-
     @Test func releasingTheMapDropsItsResidentPagesAndReadsStillSeeTheData() throws {
         try withTemporaryDirectory(prefix: "outpost-lmdb") { directory throws in
             let environment = try LMDBEnvironment(directory: directory.path, mapSize: 64 << 20, maxDatabases: 2)
@@ -43,10 +25,10 @@ struct LMDBMappedPagesTests {
                 }
             }
             #expect(try readAll() == 4000 * 1024)
-            let before = try Self.residentKilobytes(ofMappingsOf: dataFile)
+            let before = try residentKilobytes(ofMappingsOf: dataFile)
             #expect(before >= 4000)  // the reads touched about 4 MB of the map
             environment.releaseMappedPages()
-            #expect(try Self.residentKilobytes(ofMappingsOf: dataFile) < before / 10)
+            #expect(try residentKilobytes(ofMappingsOf: dataFile) < before / 10)
             #expect(try readAll() == 4000 * 1024)
             #expect(try environment.read { try $0.get(database, key: withUnsafeBytes(of: UInt32(3999).bigEndian, Array.init)) } == value)
         }
