@@ -185,13 +185,16 @@ let package = Package(
             ],
             // One self-contained binary for the edge box: the Swift runtime and Foundation linked in
             // (nothing of the toolchain needed where it runs), with lld's packed relative
-            // relocations and no export of every symbol, which keep the pages that the dynamic
-            // loader touches at start-up few. Idle RSS 31 -> 21 MiB (docs/benchmarks.md).
+            // relocations, no export of every symbol, and the functions that start the daemon and
+            // carry its load placed together (scripts/link/outpost.order), which keep the pages
+            // the process touches few. Idle RSS 31 -> 16.5 MiB (docs/architecture.md, "The binary").
             linkerSettings: [
                 .unsafeFlags([
                     "-static-stdlib", "-use-ld=lld",
                     "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                     "-Xlinker", "--no-export-dynamic",
+                    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/scripts/link/outpost.order",
+                    "-Xlinker", "--no-warn-symbol-ordering",
                     // What Foundation's static libraries need besides themselves (the driver links
                     // only the modules imported here; release builds drop the rest with --gc-sections).
                     "-lFoundation", "-lCoreFoundation", "-lFoundationEssentials", "-lFoundationInternationalization",

@@ -7,6 +7,9 @@ import BrokerStore
 /// every message and every queue it was routed to; a commit of N messages fanned out to M queues
 /// now costs M of each. Work that must follow the arrivals (the producers' completions, so that a
 /// producer told "stored" finds its message in the queue) is deferred to run after them, in order.
+/// A queue gets its entries in chunks of at most `chunkSize` (still in commit order): a flood of
+/// non-durable messages paged to the store commits tens of thousands at once, and one list of
+/// them per queue held 7 MB at the peak of a QoS 0 4→4 run.
 final class CommitArrivals: @unchecked Sendable {
     // @unchecked: used only on the store's writer thread, from commit completions and from the
     // after-commit hook, which that thread runs one after another.
@@ -16,6 +19,8 @@ final class CommitArrivals: @unchecked Sendable {
         var entries: [QueueEntry]
         var commit: Int
     }
+
+    static let chunkSize = 1024
 
     /// In the order queues were first touched in this commit.
     private var pending: [Pending] = []
@@ -27,6 +32,10 @@ final class CommitArrivals: @unchecked Sendable {
         if let slot = self.slotsByQueue[queue.id] {
             self.pending[slot].entries.append(entry)
             self.pending[slot].commit = max(self.pending[slot].commit, commit)
+            if self.pending[slot].entries.count >= Self.chunkSize {
+                queue.entriesArrived(self.pending[slot].entries, commit: self.pending[slot].commit)
+                self.pending[slot].entries.removeAll(keepingCapacity: true)
+            }
         } else {
             self.slotsByQueue[queue.id] = self.pending.count
             self.pending.append(Pending(queue: queue, entries: [entry], commit: commit))
@@ -46,7 +55,7 @@ final class CommitArrivals: @unchecked Sendable {
         self.pending.removeAll(keepingCapacity: true)
         self.slotsByQueue.removeAll(keepingCapacity: true)
         self.deferred.removeAll(keepingCapacity: true)
-        for item in pending {
+        for item in pending where !item.entries.isEmpty {
             item.queue.entriesArrived(item.entries, commit: item.commit)
         }
         for work in deferred { work() }

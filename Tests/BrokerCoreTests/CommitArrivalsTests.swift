@@ -130,4 +130,25 @@ struct CommitArrivalsTests {
             #expect(bodies == (0..<count).map { "\($0)" })
         }
     }
+
+    /// A commit of thousands of entries reaches its queue in chunks, before the commit's
+    /// completions are done, and every entry in order.
+    @Test func aLargeCommitReachesItsQueueInChunksInOrder() throws {
+        let test = try TestBroker(configuration: BrokerConfiguration(queueWindowMessages: 10_000))
+        let queue = try test.broker.subscribe(queueName: "s", filter: "t/#", isDurable: true)
+        let recorder = RecordingConsumer()
+        _ = queue.addConsumer(delegate: recorder, credit: 10_000)
+        let arrivals = CommitArrivals()
+        let count = 3 * CommitArrivals.chunkSize + 5
+        for id in 1...UInt64(count) {
+            let message = StoredMessage(id: MessageID(id), address: "t/a", creationTime: 0, body: ByteBuffer(string: "\(id)"))
+            let entry = QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: 0, isStored: true)
+            #expect(queue.reserve(entry.key, size: entry.size) == .reserved)
+            arrivals.add(entry, to: queue, commit: 1)
+        }
+        #expect(recorder.waitFor(3 * CommitArrivals.chunkSize))  // the chunks, before the flush
+        arrivals.flush()
+        #expect(recorder.waitFor(count))
+        #expect(recorder.deliveries.map { String(buffer: $0.message.body) } == (1...count).map { "\($0)" })
+    }
 }
