@@ -238,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTEngineTests",
-            dependencies: ["MQTTEngine", "MQTTCodec", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: ["MQTTEngine", "MQTTCodec", "MessageMapping", "BrokerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "BrokerUplinkTests",

@@ -213,10 +213,19 @@ public final class Broker: @unchecked Sendable {
     /// `additionalOperations` (front-end records such as MQTT QoS 2 packet-id state) commit in the
     /// same store transaction as the message, or on their own when the message is not stored
     /// (no matching queue, or kept in memory); `completion` then waits for that commit too.
+    ///
+    /// `onWindowFull`, for producers that can wait (an MQTT QoS 0 publisher): a non-durable message
+    /// that a queue would page to the store only because its consumers have not yet taken what its
+    /// window holds (`Queue.producerShouldWait`) is not published; `onWindowFull` gets that queue instead of `completion`, on the
+    /// caller's thread, and the producer publishes again after `Queue.whenProducerMayGoOn` (or gives
+    /// up waiting and publishes without it). Pacing a producer to its consumers costs nothing;
+    /// paging costs a store write and a read per message and the memory of the messages on their
+    /// way to the store.
     public func publish(
         _ incoming: IncomingMessage,
         autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast,
         additionalOperations: [StoreOperation] = [],
+        onWindowFull: ((Queue) -> Void)? = nil,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         let finish = self.completion(committing: additionalOperations, then: completion)
@@ -232,6 +241,9 @@ public final class Broker: @unchecked Sendable {
             // A topic nobody subscribes to (or whose subscriptions select other messages):
             // accepted and dropped, as every broker does.
             return finish(.success(()))
+        }
+        if let onWindowFull, !message.isDurable, let full = queues.first(where: \.producerShouldWait) {
+            return onWindowFull(full)
         }
         self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
     }
@@ -355,8 +367,9 @@ public final class Broker: @unchecked Sendable {
         // message the producer will send again, which at-least-once allows; exactly-once state
         // (QoS 2, transactions) travels as additional operations and keeps the wait.
         var early: [Queue] = []
-        if message.isDurable, additionalOperations.isEmpty {
-            early = reserved.filter { $0.claimEarlyAdmission($0.entryKey(for: message)) }
+        if message.isDurable {
+            let allowed = additionalOperations.isEmpty
+            early = reserved.filter { $0.claimEarlyAdmission($0.entryKey(for: message), allowed: allowed) }
         }
         if !message.isDurable {
             // Each queue with room keeps it in memory only; the message is stored for the others.

@@ -10,7 +10,7 @@ import NIOPosix
 /// actions (deliveries, store writes, page-ins) run after the lock is released, so no
 /// callback into a front end or the store ever happens while the lock is held.
 public final class Queue: @unchecked Sendable {
-    // @unchecked: `state`, `delegates`, `nextConsumerID` and `spaceWaiters` are only
+    // @unchecked: `state`, `delegates`, `nextConsumerID`, `spaceWaiters` and `producerWaiters` are only
     // accessed with `lock` held. Lock order: the broker's routing lock is never taken
     // while a queue lock is held.
 
@@ -35,6 +35,8 @@ public final class Queue: @unchecked Sendable {
     private var delegates: [QueueStateMachine.ConsumerID: any ConsumerDelegate] = [:]
     private var nextConsumerID = 0
     private var spaceWaiters: [@Sendable () -> Void] = []
+    /// Producers held while the window was full and consumed (`whenProducerMayGoOn`).
+    private var producerWaiters: [@Sendable () -> Void] = []
     /// Deliveries and drain reports waiting to be handed to delegates, in dispatch order.
     private var outbox: [OutboxItem] = []
     /// True while one thread is handing the outbox to delegates; others only append.
@@ -141,6 +143,25 @@ public final class Queue: @unchecked Sendable {
         if callNow { callback() }
     }
 
+    /// See `QueueStateMachine.producerShouldWait`.
+    var producerShouldWait: Bool { self.lock.withLock { self.state.producerShouldWait } }
+
+    /// A producer held by this queue waited its limit (see `QueueStateMachine.producerGaveUpWaiting`);
+    /// the others held go on too.
+    public func producerGaveUpWaiting() {
+        self.mutate { $0.producerGaveUpWaiting() }
+    }
+
+    /// Calls `callback` once a producer held by a full window may go on (at once if it may).
+    public func whenProducerMayGoOn(_ callback: @escaping @Sendable () -> Void) {
+        let callNow = self.lock.withLock {
+            if self.state.producerMayGoOn { return true }
+            self.producerWaiters.append(callback)
+            return false
+        }
+        if callNow { callback() }
+    }
+
     // MARK: Producers (called by the broker)
 
     /// The key `message` has in this queue.
@@ -170,16 +191,25 @@ public final class Queue: @unchecked Sendable {
         let now = self.services.clock.now()
         var accepted = false
         self.mutate { state in
-            guard state.canHoldInMemory(entry.key) else { return QueueStateMachine.Actions() }
+            guard state.canHoldInMemory else {
+                state.markStoreBound(entry.key)
+                return QueueStateMachine.Actions()
+            }
             accepted = true
             return state.entryArrived(entry, commit: 0, now: now)
         }
         return accepted
     }
 
-    /// See `QueueStateMachine.claimEarlyAdmission`.
-    func claimEarlyAdmission(_ key: EntryKey) -> Bool {
-        self.lock.withLock { self.state.claimEarlyAdmission(key) }
+    /// See `QueueStateMachine.claimEarlyAdmission`; when not `allowed`, the entry is store-bound.
+    func claimEarlyAdmission(_ key: EntryKey, allowed: Bool) -> Bool {
+        self.lock.withLock {
+            guard allowed else {
+                self.state.markStoreBound(key)
+                return false
+            }
+            return self.state.claimEarlyAdmission(key)
+        }
     }
 
     func earlyEntryAdmitted(_ entry: QueueEntry) {
@@ -296,6 +326,7 @@ public final class Queue: @unchecked Sendable {
     /// outbox in the same critical section (so outbox order is dispatch order), then
     /// performs the rest of its actions with the lock released.
     private func mutate(_ event: (inout QueueStateMachine) -> QueueStateMachine.Actions) {
+        var producersToResume: [@Sendable () -> Void] = []
         let (actions, firstBatch) = self.lock.withLock { () -> (QueueStateMachine.Actions, OutboxBatch?) in
             let actions = event(&self.state)
             for dispatch in actions.dispatches {
@@ -304,12 +335,16 @@ public final class Queue: @unchecked Sendable {
             if let (consumer, unused) = actions.drained {
                 self.outbox.append(.drained(consumer, unusedCredit: unused))
             }
+            if !self.producerWaiters.isEmpty, self.state.producerMayGoOn {
+                swap(&producersToResume, &self.producerWaiters)
+            }
             guard !self.outbox.isEmpty, !self.isDeliveringOutbox else { return (actions, nil) }
             // This thread becomes the deliverer; it takes the first batch in this same critical section.
             self.isDeliveringOutbox = true
             return (actions, self.takeOutbox())
         }
         self.perform(actions, deliverOutbox: firstBatch)
+        for resume in producersToResume { resume() }
     }
 
     /// Outbox items taken for delivery, with the delegates they go to.

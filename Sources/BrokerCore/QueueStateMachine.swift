@@ -117,6 +117,13 @@ struct QueueStateMachine {
     /// already holds the entry. Page reads skip these keys and the arrival inserts them, so an
     /// entry never enters memory twice (it was delivered twice before this).
     var arrivalsPending: Set<EntryKey> = []
+    /// Reserved entries on their way to the store (not into memory): until they arrive, no later
+    /// entry may enter memory, or it would overtake them. Other reservations do not hold anyone
+    /// up: one still being decided belongs to another producer (a producer publishes one message
+    /// at a time), and producers are not ordered among themselves.
+    var storeBound: Set<EntryKey> = []
+    /// Whether producers that can wait are held while the consumers catch up (`producerShouldWait`).
+    var holdsProducers = true
     /// Durable entries claimed for memory before their commit (`claimEarlyAdmission`) and not
     /// admitted yet. Their keys stay in `arrivalsPending` until admitted.
     var earlyClaims: Set<EntryKey> = []
@@ -187,25 +194,35 @@ struct QueueStateMachine {
     /// Undoes a reservation whose commit failed.
     mutating func cancelReservation(_ key: EntryKey, size: Int) {
         self.arrivalsPending.remove(key)
+        self.storeBound.remove(key)
         self.messageCount -= 1
         self.byteCount -= size
         self.enqueuedTotal -= 1
     }
 
-    /// Whether the non-durable message reserved as `key` can stay in memory only: the window has
-    /// room, nothing of the queue is on disk ahead of it, and no other reserved message is still
-    /// on its way (to the store, or through another thread's check), which it would overtake.
-    func canHoldInMemory(_ key: EntryKey) -> Bool {
+    /// Whether a message just reserved can go into memory instead of through the store: the window
+    /// has room, nothing of the queue is on disk ahead of it, and nothing is on its way to the
+    /// store (`storeBound`), which it would overtake.
+    var canHoldInMemory: Bool {
         self.paging == .allInMemory && self.ready.count < self.windowMessages && self.ready.bytes < self.windowBytes
-            && self.arrivalsPending.count == 1 && self.arrivalsPending.contains(key)
+            && self.storeBound.isEmpty
+    }
+
+    /// The entry reserved as `key` goes to the store (see `storeBound`).
+    mutating func markStoreBound(_ key: EntryKey) {
+        self.storeBound.insert(key)
     }
 
     /// Claims a place in memory for the durable entry reserved as `key` before its commit, on the
-    /// same terms as `canHoldInMemory`: consumers get it while the commit syncs. The caller
+    /// same terms as `canHoldInMemory` (or marks it store-bound): consumers get it while the
+    /// commit syncs. The caller
     /// submits the commit, then admits the entry (`earlyEntryAdmitted`), so that anything a
     /// consumer's acknowledgment submits reaches the writer after it.
     mutating func claimEarlyAdmission(_ key: EntryKey) -> Bool {
-        guard self.canHoldInMemory(key) else { return false }
+        guard self.canHoldInMemory else {
+            self.markStoreBound(key)
+            return false
+        }
         self.earlyClaims.insert(key)
         self.admitted(key)
         return true
@@ -263,9 +280,32 @@ struct QueueStateMachine {
         self.ready.count >= self.windowMessages || self.ready.bytes >= self.windowBytes
     }
 
+    /// A producer that can wait should, rather than have its non-durable message paged: someone
+    /// consumes the queue, but its window is full or it is paging a backlog, and no producer has
+    /// given up waiting since it was last all in memory (`producerGaveUpWaiting`). A producer so
+    /// held goes on at `producerMayGoOn` (see `Broker.publish`, `onWindowFull`).
+    var producerShouldWait: Bool {
+        self.holdsProducers && !self.consumers.isEmpty && (self.paging != .allInMemory || self.readyWindowIsFull)
+    }
+
+    /// The queue is all in memory with its window drained to half, or there is nothing to wait
+    /// for any more (no consumer, or a producer gave up waiting).
+    var producerMayGoOn: Bool {
+        guard self.holdsProducers, !self.consumers.isEmpty else { return true }
+        return self.paging == .allInMemory && self.ready.count <= self.windowMessages / 2 && self.ready.bytes <= self.windowBytes / 2
+    }
+
+    /// A producer waited its limit: the consumers are stuck or slow, so until the queue has caught
+    /// up (all in memory again) producers page their messages instead of waiting.
+    mutating func producerGaveUpWaiting() -> Actions {
+        self.holdsProducers = false
+        return Actions()
+    }
+
     /// Puts an arrived entry in the ready window, or leaves it on disk beyond the window.
     private mutating func arrive(_ entry: QueueEntry, commit: Int, now: Int64, actions: inout Actions) {
         self.arrivalsPending.remove(entry.key)
+        if !self.storeBound.isEmpty { self.storeBound.remove(entry.key) }
         switch self.paging {
         case .allInMemory:
             if self.readyWindowIsFull, entry.isStored {
@@ -321,6 +361,7 @@ struct QueueStateMachine {
         if page.reachedEnd && ignoredCommit <= page.snapshotID {
             self.paging = .allInMemory
             self.everythingInMemory()
+            self.holdsProducers = true
         } else {
             self.paging = .paged(loadedThrough: newLoadedThrough, pageInFlight: false, ignoredCommit: ignoredCommit)
             if let newLoadedThrough, !self.beyondWindow.isEmpty {
@@ -568,6 +609,7 @@ struct QueueStateMachine {
         self.generation += 1
         self.paging = .allInMemory
         self.everythingInMemory()
+        self.holdsProducers = true
         for index in self.consumers.indices { self.consumers[index].selection?.readyTestedThrough = nil }
         actions.spaceAvailable = true
         return (actions, removed)

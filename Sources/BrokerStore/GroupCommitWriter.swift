@@ -123,6 +123,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.condition.unlock()
     }
 
+    /// Wakes the thread if it waits with nothing to do, so that it notices pages another thread
+    /// touched and releases them once the store is quiet (see `MappedPageRelease`).
+    func notePagesTouched() {
+        self.condition.lock()
+        self.condition.signal()
+        self.condition.unlock()
+    }
+
     /// Stops accepting work, commits what is pending, and waits for the thread to end.
     func close() {
         self.condition.lock()
@@ -189,7 +197,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let touched = batch.reduce(MappedPageRelease.perCommit) { sum, submission in
                 submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: self.pageSize) }
             }
-            if self.mappedPageRelease.touched(bytes: touched) {
+            if self.mappedPageRelease.touched(bytes: touched) == .releaseNow {
                 self.environment.releaseMappedPages()
             }
         }

@@ -27,20 +27,28 @@ final class MappedPageRelease: Sendable {
     private let lastRelease = ManagedAtomic<Int64>(0)  // ContinuousClock nanoseconds since `origin`
     private let origin = ContinuousClock.now
 
-    /// Counts bytes of pages touched; true when the caller should release the map now.
-    func touched(bytes: Int) -> Bool {
-        guard bytes > 0 else { return false }
+    enum Advice: Equatable {
+        case nothing
+        /// The first pages touched since the last release: make sure the writer will release
+        /// them when the store falls quiet (it may be waiting with nothing to release).
+        case noteFirstTouch
+        case releaseNow
+    }
+
+    /// Counts bytes of pages touched and says what the caller should do.
+    func touched(bytes: Int) -> Advice {
+        guard bytes > 0 else { return .nothing }
         let total = self.bytesSinceRelease.wrappingIncrementThenLoad(by: bytes, ordering: .relaxed)
-        guard total >= Self.threshold else { return false }
+        guard total >= Self.threshold else { return total == bytes ? .noteFirstTouch : .nothing }
         let elapsed = ContinuousClock.now - self.origin
         let now = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let last = self.lastRelease.load(ordering: .relaxed)
         let interval = Self.minimumInterval.components.attoseconds / 1_000_000_000
-        guard now - last >= interval else { return false }
+        guard now - last >= interval else { return .nothing }
         // One of the callers that get here releases; the others find the time taken.
-        guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return false }
+        guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return .nothing }
         self.bytesSinceRelease.store(0, ordering: .relaxed)
-        return true
+        return .releaseNow
     }
 
     /// Whether pages were touched since the last release.

@@ -150,8 +150,10 @@ public final class MessageStore: Sendable {
             let reader = StoreReader(transaction: transaction, schema: self.schema)
             defer {
                 transaction.abort()
-                if self.mappedPageRelease.touched(bytes: reader.tally.messageBytes) {
-                    self.environment.releaseMappedPages()  // under the map lock: no resize meanwhile
+                switch self.mappedPageRelease.touched(bytes: reader.tally.messageBytes) {
+                case .releaseNow: self.environment.releaseMappedPages()  // under the map lock: no resize meanwhile
+                case .noteFirstTouch: self.writer.notePagesTouched()
+                case .nothing: break
                 }
             }
             return try body(reader)

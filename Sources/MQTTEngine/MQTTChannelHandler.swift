@@ -33,6 +33,9 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A publish that waits for room in a full queue whose address policy is `block`: reading
     /// stops (TCP pushes back on the client) and packets already read wait behind it, in order.
     private var blockedPublication: MQTTIncomingPublication?
+    /// Counts pauses, so that what resumes an earlier one (a queue's waiter, a time limit) does
+    /// not resume a later one.
+    private var pauseGeneration = 0
     /// Acks and credit for subscription queues, handed over once per read or delivery batch.
     private var settlements = MQTTPendingSettlements()
     /// The store's answers to this connection's QoS 1 and 2 PUBLISHes, brought from the writer
@@ -370,9 +373,15 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Dispatches packets held while the session attached or a publish waited for room, in
     /// order, until one of them blocks again.
     private func replayHeldPackets() {
-        while self.blockedPublication == nil, !self.machine.isAwaitingSession, !self.heldPackets.isEmpty {
-            self.dispatch(self.heldPackets.removeFirst())
+        // By index, removing what was replayed once at the end: a paused read batch holds
+        // thousands of small PUBLISHes, and removing them one by one from the front is quadratic.
+        var replayed = 0
+        while self.blockedPublication == nil, !self.machine.isAwaitingSession, replayed < self.heldPackets.count {
+            let packet = self.heldPackets[replayed]
+            replayed += 1
+            self.dispatch(packet)
         }
+        self.heldPackets.removeFirst(replayed)
     }
 
     // MARK: Pausing producers (store backlog, queues full under policy `block`)
@@ -402,17 +411,37 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Holds `publication` and stops reading; returns what resumes publishing, from any thread.
     private func pause(_ publication: MQTTIncomingPublication, reason: String, context: ChannelHandlerContext) -> @Sendable () -> Void {
         if self.blockedPublication == nil {
-            self.logger.debug("mqtt publisher paused", metadata: ["outpost.reason": "\(reason)"])
+            self.logger.trace("mqtt publisher paused", metadata: ["outpost.reason": "\(reason)"])
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
         self.blockedPublication = publication
+        self.pauseGeneration &+= 1
+        let generation = self.pauseGeneration
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        return { bound.eventLoop.execute { bound.value.resumePublishing() } }
+        return { bound.eventLoop.execute { bound.value.resumePublishing(generation: generation) } }
+    }
+
+    /// Holds a QoS 0 publish while `queue`'s window is full and consumed (`Broker.publish`,
+    /// `onWindowFull`): the publisher goes at its subscribers' pace instead of having its
+    /// messages paged to the store, for up to `MQTTServerSettings.windowWaitLimit` at a time.
+    private func holdForRoom(_ publication: MQTTIncomingPublication, in queue: Queue, context: ChannelHandlerContext) {
+        let resume = self.pause(publication, reason: "subscription window full", context: context)
+        let generation = self.pauseGeneration
+        queue.whenProducerMayGoOn(resume)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: self.settings.windowWaitLimit) {
+            let handler = bound.value
+            guard handler.pauseGeneration == generation, handler.blockedPublication != nil else { return }
+            handler.blockedPublication?.mayWaitForRoom = false
+            queue.producerGaveUpWaiting()
+            handler.resumePublishing(generation: generation)
+        }
     }
 
     /// What the paused publish waited for is there: publish it (unless it has to wait again),
-    /// then carry on with what was held and resume reading.
-    private func resumePublishing() {
+    /// then carry on with what was held and resume reading. A resume of an earlier pause does nothing.
+    private func resumePublishing(generation: Int) {
+        guard generation == self.pauseGeneration else { return }
         guard let publication = self.blockedPublication, let context = self.context, context.channel.isActive else { return }
         self.blockedPublication = nil
         self.publishWhenAdmitted(publication, context: context)
@@ -448,7 +477,16 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         let qos = publication.body.qos
         guard let packetID = publication.packetID else {
             let logger = self.logger
-            self.registry.publish(topic: publication.topic, body: publication.body, expiration: publication.expiration, additionalOperations: operations) { result in
+            let onWindowFull: ((Queue) -> Void)? =
+                publication.mayWaitForRoom && self.settings.windowWaitLimit > .zero
+                ? { queue in self.holdForRoom(publication, in: queue, context: context) } : nil
+            self.registry.publish(
+                topic: publication.topic,
+                body: publication.body,
+                expiration: publication.expiration,
+                additionalOperations: operations,
+                onWindowFull: onWindowFull
+            ) { result in
                 if case .failure(let error) = result {
                     logger.trace("mqtt QoS 0 publish dropped", metadata: ["outpost.error": "\(error)"])
                 }

@@ -22,6 +22,10 @@ public struct MQTTServerSettings: Sendable {
     public var serverKeepAlive: UInt16?
     /// A connection that sends no CONNECT within this time is closed.
     public var connectTimeout: TimeAmount
+    /// How long a QoS 0 publish waits for a subscription's full window to drain (its consumer
+    /// connected and taking messages) before it is published anyway, paged to the store for that
+    /// subscription. Meanwhile the publisher goes at its subscribers' pace. Zero: no waiting.
+    public var windowWaitLimit: TimeAmount
 
     public init(
         allowAnonymous: Bool,
@@ -32,7 +36,8 @@ public struct MQTTServerSettings: Sendable {
         maximumOutgoingInFlight: Int = 256,
         version3InFlight: Int = 256,
         serverKeepAlive: UInt16? = nil,
-        connectTimeout: TimeAmount = .seconds(10)
+        connectTimeout: TimeAmount = .seconds(10),
+        windowWaitLimit: TimeAmount = .milliseconds(100)
     ) {
         self.allowAnonymous = allowAnonymous
         self.users = users
@@ -43,6 +48,7 @@ public struct MQTTServerSettings: Sendable {
         self.version3InFlight = version3InFlight
         self.serverKeepAlive = serverKeepAlive
         self.connectTimeout = connectTimeout
+        self.windowWaitLimit = windowWaitLimit
     }
 
     var machineConfiguration: MQTTSessionStateMachine.Configuration {

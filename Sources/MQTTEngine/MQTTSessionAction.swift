@@ -54,6 +54,9 @@ struct MQTTIncomingPublication {
     var packetID: UInt16?
     /// QoS 2 in a persistent session: commit the packet id with the message.
     var storesPacketID: Bool
+    /// QoS 0: held while a subscription's window is full and consumed (see `Broker.publish`),
+    /// until it has waited `MQTTServerSettings.windowWaitLimit` once.
+    var mayWaitForRoom = true
 }
 
 struct MQTTActiveSubscription: Hashable, Sendable {

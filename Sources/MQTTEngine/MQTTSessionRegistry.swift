@@ -392,6 +392,7 @@ final class MQTTSessionRegistry: @unchecked Sendable {
         body: MQTTStoredBody,
         expiration: Int64?,
         additionalOperations: [StoreOperation] = [],
+        onWindowFull: ((Queue) -> Void)? = nil,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         var operations = additionalOperations
@@ -405,7 +406,7 @@ final class MQTTSessionRegistry: @unchecked Sendable {
             origin: .mqtt,
             body: body.encoded()
         )
-        self.broker.publish(message, autoCreateAs: .multicast, additionalOperations: operations, completion: completion)
+        self.broker.publish(message, autoCreateAs: .multicast, additionalOperations: operations, onWindowFull: onWindowFull, completion: completion)
     }
 
     // MARK: Wills

@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        limitMallocArenas()
+        tuneMalloc()
         let environment = ProcessInfo.processInfo.environment
         var configuration: OutpostConfiguration
         do {
@@ -104,13 +104,21 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// A daemon with a handful of threads: two malloc arenas instead of glibc's eight per core keep
-/// less freed memory stranded after a burst (docs/benchmarks.md, "RSS"). `mallopt` is not in
-/// the Glibc module (malloc.h), so it is looked up; elsewhere this does nothing.
-private func limitMallocArenas() {
+/// less freed memory stranded after a burst, and fixed mmap and trim thresholds (128 KiB) stop
+/// glibc from raising them after the first large buffer is freed, after which it kept what bursts
+/// had freed (QoS 0 4→4, four runs: VmHWM 63 -> 52 MiB; docs/benchmarks.md, "RSS"). `mallopt` is
+/// not in the Glibc module (malloc.h), so it is looked up; elsewhere this does nothing.
+private func tuneMalloc() {
     #if canImport(Glibc)
     typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-    let arenaMaxParameter: Int32 = -8  // M_ARENA_MAX in malloc.h
+    // Parameter numbers from malloc.h.
+    let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
+    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+    let arenaMax: Int32 = -8  // M_ARENA_MAX
     guard let symbol = dlsym(nil, "mallopt") else { return }
-    _ = unsafeBitCast(symbol, to: MallOpt.self)(arenaMaxParameter, 2)
+    let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+    _ = mallopt(arenaMax, 2)
+    _ = mallopt(mmapThreshold, 128 << 10)
+    _ = mallopt(trimThreshold, 128 << 10)
     #endif
 }

@@ -65,11 +65,13 @@ struct EarlyAdmissionTests {
         #expect(machine.messageCount == 1)
     }
 
-    @Test func noClaimWhileAnotherReservationIsOnItsWay() {
+    @Test func noClaimWhileAnotherEntryIsOnItsWayToTheStore() {
         var machine = self.machine(window: 4)
-        self.reserve(1, &machine)  // on its way to the store
+        self.reserve(1, &machine)
+        machine.markStoreBound(self.entry(1).key)  // on its way to the store
         self.reserve(2, &machine)
         #expect(!self.claim(2, &machine))
+        #expect(machine.storeBound.contains(self.entry(2).key))  // so 2 is on its way too
     }
 
     @Test func noClaimWhenTheWindowIsFull() {

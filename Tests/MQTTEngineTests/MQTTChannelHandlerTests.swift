@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerStore
 import BrokerTestSupport
 import MQTTCodec
+import MessageMapping
 @testable import MQTTEngine
 import NIOConcurrencyHelpers
 import NIOCore
@@ -116,7 +117,9 @@ import Testing
     /// is paused (reading stops) after each one and resumed after its commit: nothing is lost or
     /// reordered, and packets read behind a paused publish wait for it.
     @Test func aQoS0PublisherPausedByTheStoreBacklogLosesNothing() throws {
-        let server = try Server(configuration: BrokerConfiguration(queueWindowMessages: 2), intakeLimit: 1)
+        // No waiting for room in the window: every message that finds it full is stored.
+        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: .zero)
+        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2), intakeLimit: 1)
         let (subscriber, received) = try server.client()
         let receiveMaximum = MQTTProperties(receiveMaximum: 5)
         try subscriber.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "slow", properties: receiveMaximum))).wait()
@@ -146,6 +149,65 @@ import Testing
             }
         }
         #expect(payloads == (0..<count).map { "\($0)" })
+    }
+
+    /// A subscriber that takes one message at a time: its window (2) fills again and again, and
+    /// each time the QoS 0 publisher is held until it drains instead of having the message paged
+    /// to the store.
+    @Test func aQoS0PublisherGoesAtItsSubscribersPaceWithoutPaging() throws {
+        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: .seconds(60))
+        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2))
+        let queue = try server.broker.broker.subscribe(queueName: "watch", filter: "flood", isDurable: false)
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        let (publisher, _) = try self.connectPublisher(server)
+        let submissionsBefore = server.broker.store.statistics.snapshot.submissions
+        let count = 100
+        self.flood(count, from: publisher)
+        for taken in 1...count {
+            consumer.addCredit(1)
+            #expect(recorder.waitFor(taken))
+        }
+        #expect(try self.payloads(recorder) == (0..<count).map { "\($0)" })
+        #expect(server.broker.store.statistics.snapshot.submissions == submissionsBefore)  // nothing paged
+    }
+
+    /// A subscriber that takes nothing holds the publisher only for the wait limit; then the
+    /// messages are paged to the store and none is lost.
+    @Test func aStalledSubscriberHoldsAQoS0PublisherOnlyForTheWaitLimit() throws {
+        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: .milliseconds(50))
+        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2))
+        let queue = try server.broker.broker.subscribe(queueName: "watch", filter: "flood", isDurable: false)
+        let recorder = RecordingConsumer()
+        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        let count = 50
+        let (publisher, publisherPackets) = try self.connectPublisher(server)
+        self.flood(count, from: publisher)
+        try publisher.writeAndFlush(MQTTPacket.pingReq).wait()
+        #expect(publisherPackets.next(timeout: .seconds(20)) == .pingResp)  // while nothing is taken
+        #expect(server.broker.store.statistics.snapshot.submissions > 0)  // the overflow went to the store
+        consumer.addCredit(count)
+        #expect(recorder.waitFor(count))
+        #expect(try self.payloads(recorder) == (0..<count).map { "\($0)" })
+    }
+
+    func payloads(_ recorder: RecordingConsumer) throws -> [String] {
+        try recorder.deliveries.map { String(buffer: try MQTTStoredBody(decoding: $0.message.body).payload) }
+    }
+
+    func connectPublisher(_ server: Server) throws -> (any Channel, Collector) {
+        let (publisher, packets) = try server.client()
+        try publisher.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "fast"))).wait()
+        #expect(packets.next()?.packetType == .connAck)
+        return (publisher, packets)
+    }
+
+    /// Publishes QoS 0 messages "0", "1", ... to `flood`.
+    func flood(_ count: Int, from publisher: any Channel) {
+        for index in 0..<count {
+            publisher.write(MQTTPacket.publish(MQTTPublishPacket(topicName: "flood", payload: ByteBuffer(string: "\(index)"), qos: .atMostOnce)), promise: nil)
+        }
+        publisher.flush()
     }
 
     @Test func aPacketBeforeConnectClosesTheConnection() throws {
