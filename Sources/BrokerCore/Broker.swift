@@ -221,11 +221,16 @@ public final class Broker: @unchecked Sendable {
     /// up waiting and publishes without it). Pacing a producer to its consumers costs nothing;
     /// paging costs a store write and a read per message and the memory of the messages on their
     /// way to the store.
+    ///
+    /// `earlyAdmissions`: a durable message that consumers get while its commit syncs (see
+    /// `enqueue`) is handed to its queues when the caller calls `EarlyAdmissions.admit`, at the end
+    /// of its read batch, instead of at once.
     public func publish(
         _ incoming: IncomingMessage,
         autoCreateAs routingTypes: AddressRecord.RoutingTypes = .anycast,
         additionalOperations: [StoreOperation] = [],
         onWindowFull: ((Queue) -> Void)? = nil,
+        earlyAdmissions: EarlyAdmissions? = nil,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         let finish = self.completion(committing: additionalOperations, then: completion)
@@ -245,7 +250,7 @@ public final class Broker: @unchecked Sendable {
         if let onWindowFull, !message.isDurable, let full = queues.first(where: \.producerShouldWait) {
             return onWindowFull(full)
         }
-        self.enqueue(message, in: queues, additionalOperations: additionalOperations, completion: finish.whenStored)
+        self.enqueue(message, in: queues, additionalOperations: additionalOperations, earlyAdmissions: earlyAdmissions, completion: finish.whenStored)
     }
 
     /// The queues a message published to `address` enters, creating the address (and, for anycast,
@@ -339,6 +344,7 @@ public final class Broker: @unchecked Sendable {
         in queues: [Queue],
         deliveryCount: UInt32 = 0,
         additionalOperations: [StoreOperation] = [],
+        earlyAdmissions: EarlyAdmissions? = nil,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         // Several queues, or a message likely kept in memory: one owned copy they all share,
@@ -406,7 +412,12 @@ public final class Broker: @unchecked Sendable {
             }
         }
         for queue in early {
-            queue.earlyEntryAdmitted(QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true))
+            let entry = QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true)
+            if let earlyAdmissions {
+                earlyAdmissions.add(entry, to: queue)  // admitted at the end of the caller's read batch
+            } else {
+                queue.earlyEntryAdmitted(entry)
+            }
         }
     }
 

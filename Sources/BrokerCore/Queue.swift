@@ -217,6 +217,11 @@ public final class Queue: @unchecked Sendable {
         self.mutate { $0.earlyEntryAdmitted(entry, now: now) }
     }
 
+    func earlyEntriesAdmitted(_ entries: [QueueEntry]) {
+        let now = self.services.clock.now()
+        self.mutate { $0.earlyEntriesAdmitted(entries, now: now) }
+    }
+
     func earlyEntryWithdrawn(_ key: EntryKey, size: Int) {
         self.lock.withLock { self.state.earlyEntryWithdrawn(key, size: size) }
     }

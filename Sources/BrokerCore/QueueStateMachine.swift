@@ -231,10 +231,16 @@ struct QueueStateMachine {
     /// A claimed entry enters memory (whatever the window holds now: its key is accounted for as
     /// in memory, see `newestEarlyKey`). Nothing happens when its commit already failed.
     mutating func earlyEntryAdmitted(_ entry: QueueEntry, now: Int64) -> Actions {
+        self.earlyEntriesAdmitted([entry], now: now)
+    }
+
+    /// Claimed entries enter memory, in order, with one dispatch for all of them.
+    mutating func earlyEntriesAdmitted(_ entries: [QueueEntry], now: Int64) -> Actions {
         var actions = Actions()
-        guard self.earlyClaims.remove(entry.key) != nil else { return actions }
-        self.arrivalsPending.remove(entry.key)
-        self.insertReady(entry)
+        for entry in entries where self.earlyClaims.remove(entry.key) != nil {
+            self.arrivalsPending.remove(entry.key)
+            self.insertReady(entry)
+        }
         self.dispatch(now: now, actions: &actions)
         return actions
     }

@@ -33,6 +33,9 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A publish that waits for room in a full queue whose address policy is `block`: reading
     /// stops (TCP pushes back on the client) and packets already read wait behind it, in order.
     private var blockedPublication: MQTTIncomingPublication?
+    /// This read batch's QoS 1/2 messages that subscribers get before their commit: handed to their
+    /// queues once per batch (`admitEarlyEntries`), not once per message.
+    private let earlyAdmissions = EarlyAdmissions()
     /// Counts pauses, so that what resumes an earlier one (a queue's waiter, a time limit) does
     /// not resume a later one.
     private var pauseGeneration = 0
@@ -75,6 +78,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.earlyAdmissions.admit()
         self.commits = nil  // breaks the handler -> inbox -> handler cycle; late answers still arrive
     }
 
@@ -137,6 +141,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.isReading = false
+        self.earlyAdmissions.admit()
         self.flush()
         self.settle()
         context.fireChannelReadComplete()
@@ -163,6 +168,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.earlyAdmissions.admit()
         self.keepAliveTask?.cancel(promise: nil)
         self.connectTimeout?.cancel()
         self.run(self.machine.channelInactive())
@@ -446,6 +452,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.blockedPublication = nil
         self.publishWhenAdmitted(publication, context: context)
         self.replayHeldPackets()
+        self.earlyAdmissions.admit()
         if self.blockedPublication == nil {
             // Turning autoRead back on makes the channel read again.
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
@@ -494,7 +501,15 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         guard let commits = self.commits else { return }  // set while the handler is in a pipeline
-        self.registry.publish(topic: publication.topic, body: publication.body, expiration: publication.expiration, additionalOperations: operations) { result in
+        // Outside a read batch (a held publish resumed), nothing else will admit early entries.
+        let earlyAdmissions = self.isReading ? self.earlyAdmissions : nil
+        self.registry.publish(
+            topic: publication.topic,
+            body: publication.body,
+            expiration: publication.expiration,
+            additionalOperations: operations,
+            earlyAdmissions: earlyAdmissions
+        ) { result in
             commits.append(CommittedPublish(packetID: packetID, qos: qos, result: result))
         }
     }

@@ -393,6 +393,7 @@ final class MQTTSessionRegistry: @unchecked Sendable {
         expiration: Int64?,
         additionalOperations: [StoreOperation] = [],
         onWindowFull: ((Queue) -> Void)? = nil,
+        earlyAdmissions: EarlyAdmissions? = nil,
         completion: @escaping @Sendable (Result<Void, BrokerError>) -> Void
     ) {
         var operations = additionalOperations
@@ -406,7 +407,7 @@ final class MQTTSessionRegistry: @unchecked Sendable {
             origin: .mqtt,
             body: body.encoded()
         )
-        self.broker.publish(message, autoCreateAs: .multicast, additionalOperations: operations, onWindowFull: onWindowFull, completion: completion)
+        self.broker.publish(message, autoCreateAs: .multicast, additionalOperations: operations, onWindowFull: onWindowFull, earlyAdmissions: earlyAdmissions, completion: completion)
     }
 
     // MARK: Wills
