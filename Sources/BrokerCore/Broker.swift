@@ -391,22 +391,19 @@ public final class Broker: @unchecked Sendable {
         }
         let targets = mustStore
         let admittedEarly = early
+        // The queues that take the entry when its commit is done (the others have it already).
+        let arriving = early.isEmpty ? targets : targets.filter { queue in !early.contains { $0 === queue } }
         self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
             switch result {
             case .success(let receipt):
-                for queue in targets where !admittedEarly.contains(where: { $0 === queue }) {
+                for queue in arriving {
                     let entry = QueueEntry(key: queue.entryKey(for: message), message: message, deliveryCount: deliveryCount, isStored: true)
                     self.arrivals.add(entry, to: queue, commit: receipt.transactionID)
                 }
                 self.arrivals.afterArrivals { completion(.success(())) }
             case .failure(let error):
-                for queue in targets {
-                    if admittedEarly.contains(where: { $0 === queue }) {
-                        queue.earlyEntryWithdrawn(queue.entryKey(for: message), size: size)
-                    } else {
-                        queue.cancelReservation(queue.entryKey(for: message), size: size)
-                    }
-                }
+                for queue in arriving { queue.cancelReservation(queue.entryKey(for: message), size: size) }
+                for queue in admittedEarly { queue.earlyEntryWithdrawn(queue.entryKey(for: message), size: size) }
                 let kind: BrokerError.Kind = error.kind == .full ? .resourceLimitExceeded : .storeFailure
                 completion(.failure(BrokerError(kind, error.detail)))
             }
@@ -416,7 +413,7 @@ public final class Broker: @unchecked Sendable {
             if let earlyAdmissions {
                 earlyAdmissions.add(entry, to: queue)  // admitted at the end of the caller's read batch
             } else {
-                queue.earlyEntryAdmitted(entry)
+                queue.earlyEntriesAdmitted([entry])
             }
         }
     }

@@ -11,8 +11,6 @@ public final class EarlyAdmissions {
 
     public init() {}
 
-    public var isEmpty: Bool { self.pending.isEmpty }
-
     func add(_ entry: QueueEntry, to queue: Queue) {
         // A read batch touches a handful of queues: a linear search beats hashing.
         if let index = self.pending.firstIndex(where: { $0.queue === queue }) {

@@ -212,11 +212,6 @@ public final class Queue: @unchecked Sendable {
         }
     }
 
-    func earlyEntryAdmitted(_ entry: QueueEntry) {
-        let now = self.services.clock.now()
-        self.mutate { $0.earlyEntryAdmitted(entry, now: now) }
-    }
-
     func earlyEntriesAdmitted(_ entries: [QueueEntry]) {
         let now = self.services.clock.now()
         self.mutate { $0.earlyEntriesAdmitted(entries, now: now) }

@@ -215,9 +215,8 @@ struct QueueStateMachine {
 
     /// Claims a place in memory for the durable entry reserved as `key` before its commit, on the
     /// same terms as `canHoldInMemory` (or marks it store-bound): consumers get it while the
-    /// commit syncs. The caller
-    /// submits the commit, then admits the entry (`earlyEntryAdmitted`), so that anything a
-    /// consumer's acknowledgment submits reaches the writer after it.
+    /// commit syncs. The caller submits the commit, then admits the entry (`earlyEntriesAdmitted`),
+    /// so that anything a consumer's acknowledgment submits reaches the writer after it.
     mutating func claimEarlyAdmission(_ key: EntryKey) -> Bool {
         guard self.canHoldInMemory else {
             self.markStoreBound(key)
@@ -228,13 +227,9 @@ struct QueueStateMachine {
         return true
     }
 
-    /// A claimed entry enters memory (whatever the window holds now: its key is accounted for as
-    /// in memory, see `newestEarlyKey`). Nothing happens when its commit already failed.
-    mutating func earlyEntryAdmitted(_ entry: QueueEntry, now: Int64) -> Actions {
-        self.earlyEntriesAdmitted([entry], now: now)
-    }
-
-    /// Claimed entries enter memory, in order, with one dispatch for all of them.
+    /// Claimed entries enter memory, in order, with one dispatch for all of them (whatever the
+    /// window holds now: their keys are accounted for as in memory, see `newestKeyAdmitted`).
+    /// An entry whose commit already failed is skipped.
     mutating func earlyEntriesAdmitted(_ entries: [QueueEntry], now: Int64) -> Actions {
         var actions = Actions()
         for entry in entries where self.earlyClaims.remove(entry.key) != nil {
@@ -248,12 +243,8 @@ struct QueueStateMachine {
     /// The commit of an entry claimed early failed: it leaves memory unless a consumer holds it
     /// (its settlement then removes nothing from the store, which never had it).
     mutating func earlyEntryWithdrawn(_ key: EntryKey, size: Int) {
-        if self.earlyClaims.remove(key) != nil {
+        if self.earlyClaims.remove(key) != nil || self.ready.remove(key) != nil {
             self.cancelReservation(key, size: size)
-        } else if self.ready.remove(key) != nil {
-            self.messageCount -= 1
-            self.byteCount -= size
-            self.enqueuedTotal -= 1
         }
     }
 

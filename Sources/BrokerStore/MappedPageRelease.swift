@@ -39,14 +39,15 @@ final class MappedPageRelease: Sendable {
     func touched(bytes: Int) -> Advice {
         guard bytes > 0 else { return .nothing }
         let total = self.bytesSinceRelease.wrappingIncrementThenLoad(by: bytes, ordering: .relaxed)
-        guard total >= Self.threshold else { return total == bytes ? .noteFirstTouch : .nothing }
+        let otherwise: Advice = total == bytes ? .noteFirstTouch : .nothing
+        guard total >= Self.threshold else { return otherwise }
         let elapsed = ContinuousClock.now - self.origin
         let now = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         let last = self.lastRelease.load(ordering: .relaxed)
         let interval = Self.minimumInterval.components.attoseconds / 1_000_000_000
-        guard now - last >= interval else { return .nothing }
+        guard now - last >= interval else { return otherwise }
         // One of the callers that get here releases; the others find the time taken.
-        guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return .nothing }
+        guard self.lastRelease.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return otherwise }
         self.bytesSinceRelease.store(0, ordering: .relaxed)
         return .releaseNow
     }

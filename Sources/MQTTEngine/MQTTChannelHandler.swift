@@ -34,7 +34,8 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// stops (TCP pushes back on the client) and packets already read wait behind it, in order.
     private var blockedPublication: MQTTIncomingPublication?
     /// This read batch's QoS 1/2 messages that subscribers get before their commit: handed to their
-    /// queues once per batch (`admitEarlyEntries`), not once per message.
+    /// queues once per batch (at `channelReadComplete`, or `handlerRemoved` if the connection goes
+    /// first), not once per message.
     private let earlyAdmissions = EarlyAdmissions()
     /// Counts pauses, so that what resumes an earlier one (a queue's waiter, a time limit) does
     /// not resume a later one.
@@ -168,7 +169,6 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.earlyAdmissions.admit()
         self.keepAliveTask?.cancel(promise: nil)
         self.connectTimeout?.cancel()
         self.run(self.machine.channelInactive())
@@ -452,7 +452,6 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.blockedPublication = nil
         self.publishWhenAdmitted(publication, context: context)
         self.replayHeldPackets()
-        self.earlyAdmissions.admit()
         if self.blockedPublication == nil {
             // Turning autoRead back on makes the channel read again.
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }

@@ -10,16 +10,9 @@ import Testing
 /// same outcome as one `entryArrived` per entry.
 @Suite("Arrivals of one commit")
 struct CommitArrivalsTests {
-    let queue = QueueID(1)
+    func entry(_ id: UInt64, priority: UInt8 = 4) -> QueueEntry { QueueFixture.entry(id, priority: priority) }
 
-    func entry(_ id: UInt64, priority: UInt8 = 4) -> QueueEntry {
-        let message = StoredMessage(id: MessageID(id), address: "q", priority: priority, creationTime: 0, body: ByteBuffer(string: "m\(id)"))
-        return QueueEntry(key: EntryKey(queue: self.queue, priority: priority, message: MessageID(id)), message: message, deliveryCount: 0, isStored: true)
-    }
-
-    func machine(window: Int) -> QueueStateMachine {
-        QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: window, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
-    }
+    func machine(window: Int) -> QueueStateMachine { QueueFixture.machine(window: window) }
 
     func reserve(_ entries: [QueueEntry], _ machine: inout QueueStateMachine) {
         var actions = QueueStateMachine.Actions()

@@ -9,16 +9,9 @@ import Testing
 /// `page(after:)` plays a store snapshot taken before any removal was committed.
 @Suite("Entries in memory ahead of the store")
 struct EarlyAdmissionTests {
-    let queue = QueueID(1)
+    func entry(_ id: UInt64) -> QueueEntry { QueueFixture.entry(id) }
 
-    func entry(_ id: UInt64) -> QueueEntry {
-        let message = StoredMessage(id: MessageID(id), address: "q", creationTime: 0, body: ByteBuffer(string: "m\(id)"))
-        return QueueEntry(key: EntryKey(queue: self.queue, priority: 4, message: MessageID(id)), message: message, deliveryCount: 0, isStored: true)
-    }
-
-    func machine(window: Int) -> QueueStateMachine {
-        QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: window, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
-    }
+    func machine(window: Int) -> QueueStateMachine { QueueFixture.machine(window: window) }
 
     func reserve(_ id: UInt64, _ machine: inout QueueStateMachine) {
         var actions = QueueStateMachine.Actions()
@@ -59,7 +52,7 @@ struct EarlyAdmissionTests {
         self.reserve(1, &machine)
         #expect(self.claim(1, &machine))
         #expect(machine.arrivalsPending.contains(self.entry(1).key))  // nothing may overtake it yet
-        received += self.delivered(machine.earlyEntryAdmitted(self.entry(1), now: 0))
+        received += self.delivered(machine.earlyEntriesAdmitted([self.entry(1)], now: 0))
         #expect(received == [1])
         #expect(machine.arrivalsPending.isEmpty)
         #expect(machine.messageCount == 1)
@@ -78,7 +71,7 @@ struct EarlyAdmissionTests {
         var machine = self.machine(window: 1)
         self.reserve(1, &machine)
         #expect(self.claim(1, &machine))
-        _ = machine.earlyEntryAdmitted(self.entry(1), now: 0)
+        _ = machine.earlyEntriesAdmitted([self.entry(1)], now: 0)
         self.reserve(2, &machine)
         #expect(!self.claim(2, &machine))
     }
@@ -93,7 +86,7 @@ struct EarlyAdmissionTests {
         for id in UInt64(1)...3 {
             self.reserve(id, &machine)
             #expect(self.claim(id, &machine))
-            received += self.delivered(machine.earlyEntryAdmitted(self.entry(id), now: 0))
+            received += self.delivered(machine.earlyEntriesAdmitted([self.entry(id)], now: 0))
         }
         #expect(received == [1, 2, 3])
         self.settleNewestLast(&machine)
@@ -137,7 +130,7 @@ struct EarlyAdmissionTests {
         self.reserve(1, &machine)
         #expect(self.claim(1, &machine))
         machine.earlyEntryWithdrawn(self.entry(1).key, size: self.entry(1).size)
-        received += self.delivered(machine.earlyEntryAdmitted(self.entry(1), now: 0))
+        received += self.delivered(machine.earlyEntriesAdmitted([self.entry(1)], now: 0))
         #expect(received.isEmpty)
         #expect(machine.messageCount == 0)
         #expect(machine.arrivalsPending.isEmpty)
@@ -148,7 +141,7 @@ struct EarlyAdmissionTests {
         var machine = self.machine(window: 4)
         self.reserve(1, &machine)
         #expect(self.claim(1, &machine))
-        _ = machine.earlyEntryAdmitted(self.entry(1), now: 0)
+        _ = machine.earlyEntriesAdmitted([self.entry(1)], now: 0)
         #expect(machine.readyInMemory == 1)
         machine.earlyEntryWithdrawn(self.entry(1).key, size: self.entry(1).size)
         #expect(machine.readyInMemory == 0)

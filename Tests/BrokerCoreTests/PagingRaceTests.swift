@@ -8,12 +8,7 @@ import Testing
 /// already holds the committed entry. Scripted on the state machine, so the interleaving is exact.
 @Suite("Paging against commits in flight")
 struct PagingRaceTests {
-    let queue = QueueID(1)
-
-    func entry(_ id: UInt64) -> QueueEntry {
-        let message = StoredMessage(id: MessageID(id), address: "q", creationTime: 0, body: ByteBuffer(string: "m\(id)"))
-        return QueueEntry(key: EntryKey(queue: self.queue, priority: 4, message: MessageID(id)), message: message, deliveryCount: 0, isStored: true)
-    }
+    func entry(_ id: UInt64) -> QueueEntry { QueueFixture.entry(id) }
 
     func item(_ id: UInt64) -> StorePage.Item {
         let entry = self.entry(id)
@@ -33,7 +28,7 @@ struct PagingRaceTests {
 
     @Test(arguments: [true, false])
     func aPageReadBetweenACommitAndItsArrivalDoesNotDeliverTheEntryTwice(pageReachesTheEnd: Bool) {
-        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 4, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var machine = QueueFixture.machine(window: 4)
         for id in UInt64(1)...5 { _ = self.arrive(id, &machine) }  // 5 finds the window full: the queue pages
         var received = self.delivered(machine.addConsumer(0, credit: 3, now: 0))
         #expect(received == [1, 2, 3])
@@ -50,7 +45,7 @@ struct PagingRaceTests {
     }
 
     @Test func anArrivalWhoseCommitFailedIsNotKeptAsPending() {
-        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 4, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var machine = QueueFixture.machine(window: 4)
         var actions = QueueStateMachine.Actions()
         _ = machine.reserve(self.entry(1).key, size: self.entry(1).size, actions: &actions)
         machine.cancelReservation(self.entry(1).key, size: self.entry(1).size)
@@ -61,7 +56,7 @@ struct PagingRaceTests {
     /// A non-durable message that found the window full goes to the store; one published after it
     /// must not take a place in memory that opened meanwhile and overtake it.
     @Test func anotherProducersReservationStillBeingDecidedHoldsNobodyUp() {
-        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 4, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var machine = QueueFixture.machine(window: 4)
         var actions = QueueStateMachine.Actions()
         _ = machine.reserve(self.entry(1).key, size: self.entry(1).size, actions: &actions)  // another thread's
         _ = machine.reserve(self.entry(2).key, size: self.entry(2).size, actions: &actions)
@@ -75,7 +70,7 @@ struct PagingRaceTests {
     /// A non-durable message that found the window full goes to the store; one published after it
     /// must not take a place in memory that opened meanwhile and overtake it.
     @Test func aMemoryOnlyMessageDoesNotOvertakeOneOnItsWayToTheStore() {
-        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 2, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var machine = QueueFixture.machine(window: 2)
         var actions = QueueStateMachine.Actions()
         for id in UInt64(1)...2 {
             _ = machine.reserve(self.entry(id).key, size: self.entry(id).size, actions: &actions)

@@ -7,16 +7,11 @@ import Testing
 /// When a producer that can wait (MQTT QoS 0) is held instead of having its message paged.
 @Suite("Producer pacing")
 struct ProducerPacingTests {
-    let queue = QueueID(1)
-
-    func entry(_ id: UInt64) -> QueueEntry {
-        let message = StoredMessage(id: MessageID(id), address: "q", isDurable: false, creationTime: 0, body: ByteBuffer(string: "m\(id)"))
-        return QueueEntry(key: EntryKey(queue: self.queue, priority: 4, message: MessageID(id)), message: message, deliveryCount: 0, isStored: false)
-    }
+    func entry(_ id: UInt64) -> QueueEntry { QueueFixture.entry(id, durable: false) }
 
     /// A queue with a window of 2 holding entries 1 and 2, and a consumer without credit.
     func fullQueue() -> QueueStateMachine {
-        var machine = QueueStateMachine(queueID: self.queue, policy: AddressPolicy(), windowMessages: 2, windowBytes: 1 << 20, storedMessages: 0, storedBytes: 0)
+        var machine = QueueFixture.machine(window: 2)
         var actions = QueueStateMachine.Actions()
         for id in UInt64(1)...2 {
             _ = machine.reserve(self.entry(id).key, size: self.entry(id).size, actions: &actions)

@@ -155,11 +155,7 @@ import Testing
     /// each time the QoS 0 publisher is held until it drains instead of having the message paged
     /// to the store.
     @Test func aQoS0PublisherGoesAtItsSubscribersPaceWithoutPaging() throws {
-        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: .seconds(60))
-        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2))
-        let queue = try server.broker.broker.subscribe(queueName: "watch", filter: "flood", isDurable: false)
-        let recorder = RecordingConsumer()
-        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        let (server, recorder, consumer) = try self.watchedFlood(windowWaitLimit: .seconds(60))
         let (publisher, _) = try self.connectPublisher(server)
         let submissionsBefore = server.broker.store.statistics.snapshot.submissions
         let count = 100
@@ -175,11 +171,7 @@ import Testing
     /// A subscriber that takes nothing holds the publisher only for the wait limit; then the
     /// messages are paged to the store and none is lost.
     @Test func aStalledSubscriberHoldsAQoS0PublisherOnlyForTheWaitLimit() throws {
-        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: .milliseconds(50))
-        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2))
-        let queue = try server.broker.broker.subscribe(queueName: "watch", filter: "flood", isDurable: false)
-        let recorder = RecordingConsumer()
-        let consumer = queue.addConsumer(delegate: recorder, credit: 0)
+        let (server, recorder, consumer) = try self.watchedFlood(windowWaitLimit: .milliseconds(50))
         let count = 50
         let (publisher, publisherPackets) = try self.connectPublisher(server)
         self.flood(count, from: publisher)
@@ -189,6 +181,16 @@ import Testing
         consumer.addCredit(count)
         #expect(recorder.waitFor(count))
         #expect(try self.payloads(recorder) == (0..<count).map { "\($0)" })
+    }
+
+    /// A server whose queues hold 2 messages in memory, and a consumer without credit on a queue
+    /// bound to `flood`.
+    func watchedFlood(windowWaitLimit: TimeAmount) throws -> (Server, RecordingConsumer, Consumer) {
+        let settings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory(), windowWaitLimit: windowWaitLimit)
+        let server = try Server(settings: settings, configuration: BrokerConfiguration(queueWindowMessages: 2))
+        let queue = try server.broker.broker.subscribe(queueName: "watch", filter: "flood", isDurable: false)
+        let recorder = RecordingConsumer()
+        return (server, recorder, queue.addConsumer(delegate: recorder, credit: 0))
     }
 
     func payloads(_ recorder: RecordingConsumer) throws -> [String] {
