@@ -29,6 +29,7 @@ public final class BrokerMetrics: Sendable {
     private let storeCommits: Counter
     private let storeCommitSeconds: FloatingPointCounter
     private let storeRefusals: Counter
+    private let storeShortLivedEntries: Counter
 
     public init() {
         self.registry = PrometheusCollectorRegistry()
@@ -36,6 +37,7 @@ public final class BrokerMetrics: Sendable {
         self.storeCommits = Counter(label: "outpost_store_commits_total", factory: self.factory)
         self.storeCommitSeconds = FloatingPointCounter(label: "outpost_store_commit_duration_seconds_total", factory: self.factory)
         self.storeRefusals = Counter(label: "outpost_store_refused_submissions_total", factory: self.factory)
+        self.storeShortLivedEntries = Counter(label: "outpost_store_short_lived_entries_total", factory: self.factory)
     }
 
     // MARK: Counters the engines increment
@@ -142,6 +144,7 @@ public final class BrokerMetrics: Sendable {
         self.storeCommits.increment(by: max(0, commits))
         self.storeCommitSeconds.increment(by: Double(max(0, nanoseconds)) / 1e9)
         self.storeRefusals.increment(by: max(0, refused))
+        self.storeShortLivedEntries.increment(by: max(0, snapshot.shortLivedEntries - (previous?.shortLivedEntries ?? 0)))
         // Mean commit latency since the previous scrape (or since start on the first one).
         if commits > 0 {
             self.gauge("outpost_store_commit_latency_seconds").record(Double(nanoseconds) / Double(commits) / 1e9)

@@ -251,11 +251,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func attempt(_ batch: [Submission]) -> Result<CommitReceipt, Error> {
         do {
             let transaction = try self.environment.beginWriteTransaction()
+            let shortLived = ShortLivedEntries(batch.lazy.map(\.operations))
             var applier = OperationApplier(
                 transaction: transaction,
                 schema: self.schema,
                 queues: self.queues,
-                messageAppendFloor: self.messageAppendFloor
+                messageAppendFloor: self.messageAppendFloor,
+                shortLived: shortLived
             )
             do {
                 for submission in batch {
@@ -263,8 +265,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                         try applier.apply(operation)
                     }
                 }
-                try applier.writeTouchedQueues()
-                try applier.writeHighestMessageID()
+                try applier.finish()
                 if batch.contains(where: { $0.operations.contains(where: \.addsData) }),
                     try self.schema.livePages(in: transaction) > self.dataPageLimit
                 {
@@ -273,6 +274,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 let transactionID = transaction.id
                 try transaction.commit()
                 self.messageAppendFloor = applier.messageAppendFloor
+                self.statistics.recordShortLivedEntries(shortLived.count)
                 if self.configuration.syncMode == .singleExplicitSync {
                     try self.environment.sync(force: true)
                 }

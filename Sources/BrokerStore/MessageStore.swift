@@ -61,7 +61,7 @@ public final class MessageStore: Sendable {
             for record in queues.values where !record.isDurable {
                 try applier.apply(.deleteQueue(record.id))
             }
-            try applier.writeTouchedQueues()
+            try applier.finish()
             queues = applier.queues
             lastMessage = try transaction.withCursor(schema.messages) { cursor in
                 try cursor.last().flatMap { StoreKey.messageID($0.key)?.rawValue } ?? 0

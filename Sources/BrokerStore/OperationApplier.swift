@@ -16,12 +16,23 @@ struct OperationApplier {
     /// Every key in `messages` is at most this: a larger id can be appended
     /// (`MDB_APPEND` fills pages instead of splitting them in the middle).
     private(set) var messageAppendFloor: UInt64
+    /// Entries this transaction stores and removes again: written neither way.
+    private let shortLived: ShortLivedEntries
+    /// Entries deleted whose message references are not yet released (see `releaseRemovedReferences`).
+    private var releasedReferences: [EntryKey] = []
 
-    init(transaction: LMDBTransaction, schema: StoreSchema, queues: [QueueID: QueueRecord], messageAppendFloor: UInt64 = .max) {
+    init(
+        transaction: LMDBTransaction,
+        schema: StoreSchema,
+        queues: [QueueID: QueueRecord],
+        messageAppendFloor: UInt64 = .max,
+        shortLived: ShortLivedEntries = ShortLivedEntries([])
+    ) {
         self.transaction = transaction
         self.schema = schema
         self.queues = queues
         self.messageAppendFloor = messageAppendFloor
+        self.shortLived = shortLived
     }
 
     mutating func apply(_ operation: StoreOperation) throws {
@@ -59,8 +70,16 @@ struct OperationApplier {
         }
     }
 
+    /// Completes the transaction's bookkeeping after its last operation: releases the references of
+    /// removed entries, writes the changed queue records and the message id high-water mark.
+    mutating func finish() throws {
+        try self.releaseRemovedReferences()
+        try self.writeTouchedQueues()
+        try self.writeHighestMessageID()
+    }
+
     /// Raises the stored high-water mark of message ids to the highest id this transaction stored.
-    func writeHighestMessageID() throws {
+    private func writeHighestMessageID() throws {
         guard self.highestStoredMessageID > 0 else { return }
         let key = StoreSchema.lastMessageIDKey
         let stored = try self.transaction.get(self.schema.meta, key: key) { StoreKey.messageID($0)?.rawValue } ?? nil
@@ -80,11 +99,12 @@ struct OperationApplier {
     }
 
     /// Writes the records of every queue whose counters or definition changed.
-    mutating func writeTouchedQueues() throws {
+    private mutating func writeTouchedQueues() throws {
         for (id, delta) in self.counterDeltas {
             guard let record = self.queues[id] else { continue }
             self.queues[id]?.messageCount = UInt64(max(0, Int(record.messageCount) + delta.messages))
             self.queues[id]?.byteCount = UInt64(max(0, Int(record.byteCount) + delta.bytes))
+            self.touchedQueues.insert(id)
         }
         self.counterDeltas.removeAll()
         for id in self.touchedQueues {
@@ -99,16 +119,24 @@ struct OperationApplier {
     }
 
     private mutating func store(_ message: StoredMessage, in queueIDs: [QueueID]) throws {
-        let targets: [QueueID]
+        // Ids are never reused, even those of messages that leave no trace in the store.
+        self.highestStoredMessageID = max(self.highestStoredMessageID, message.id.rawValue)
+        var targets: [QueueID]
         if queueIDs.count == 1 {
             targets = self.queues.keys.contains(queueIDs[0]) ? queueIDs : []
         } else {
-            // Each queue once: a repeated id would count a reference without an entry.
-            var seen = Set<QueueID>()
-            targets = queueIDs.filter { self.queues.keys.contains($0) && seen.insert($0).inserted }
+            // Each queue once: a repeated id would count a reference without an entry. (A message
+            // has few queues; a linear search hashes nothing.)
+            targets = []
+            targets.reserveCapacity(queueIDs.count)
+            for id in queueIDs where !targets.contains(id) && self.queues.keys.contains(id) {
+                targets.append(id)
+            }
+        }
+        if !self.shortLived.isEmpty {
+            targets.removeAll { self.shortLived.contains(EntryKey(queue: $0, priority: message.priority, message: message.id)) }
         }
         guard !targets.isEmpty else { return }
-        self.highestStoredMessageID = max(self.highestStoredMessageID, message.id.rawValue)
         let size = message.storedSize
         let append = message.id.rawValue > self.messageAppendFloor
         if append { self.messageAppendFloor = message.id.rawValue }
@@ -130,10 +158,10 @@ struct OperationApplier {
     }
 
     private mutating func remove(_ key: EntryKey) throws {
+        guard !self.shortLived.contains(key) else { return }
         let existed = try key.withEncoded { try self.transaction.delete(self.schema.entries, key: $0) }
         guard existed else { return }
-        let size = try self.releaseReference(to: key.message)
-        self.count(key.queue, messages: -1, bytes: -size)
+        self.releasedReferences.append(key)
     }
 
     private mutating func move(_ key: EntryKey, to target: QueueID, deliveryCount: UInt32) throws {
@@ -168,28 +196,54 @@ struct OperationApplier {
         }
     }
 
-    /// Drops one reference to a message, deleting it with its last; returns its stored size.
-    private func releaseReference(to id: MessageID) throws -> Int {
+    /// Drops the references of the entries removed so far, one update per message however many of
+    /// its entries went (the copies of a multicast message are usually acknowledged together), and
+    /// deletes each message with its last reference.
+    private mutating func releaseRemovedReferences() throws {
+        guard !self.releasedReferences.isEmpty else { return }
+        var removed = self.releasedReferences
+        self.releasedReferences.removeAll(keepingCapacity: true)
+        if removed.count > 1 { removed.sort { $0.message < $1.message } }
+        var start = removed.startIndex
+        while start < removed.endIndex {
+            let message = removed[start].message
+            var end = start + 1
+            while end < removed.endIndex, removed[end].message == message { end += 1 }
+            let size = try self.releaseReferences(to: message, count: end - start)
+            for key in removed[start..<end] {
+                self.count(key.queue, messages: -1, bytes: -size)
+            }
+            start = end
+        }
+    }
+
+    /// Drops `count` references to a message, deleting it with its last; returns its stored size.
+    private func releaseReferences(to id: MessageID, count: Int) throws -> Int {
         try StoreKey.withMessageKey(id) { key in
             let size = try self.transaction.get(self.schema.messages, key: key) { $0.count } ?? 0
-            let references = try self.transaction.get(self.schema.referenceCounts, key: key) { StoreKey.uint32($0) } ?? 1
-            if references > 2 {
-                try withUnsafeBytes(of: (references - 1).bigEndian) {
+            let stored = try self.transaction.get(self.schema.referenceCounts, key: key) { StoreKey.uint32($0) } ?? 1
+            let references = Int(stored) - count
+            if references > 1 {
+                try withUnsafeBytes(of: UInt32(references).bigEndian) {
                     try self.transaction.put(self.schema.referenceCounts, key: key, value: $0)
                 }
-            } else if references == 2 {
+            } else if references == 1 {
                 try self.transaction.delete(self.schema.referenceCounts, key: key)
             } else {
+                if stored > 1 { try self.transaction.delete(self.schema.referenceCounts, key: key) }
                 try self.transaction.delete(self.schema.messages, key: key)
             }
             return size
         }
     }
 
+    /// Counts against a queue (one that no longer exists too: `writeTouchedQueues` skips those).
     private mutating func count(_ queue: QueueID, messages: Int, bytes: Int) {
-        guard self.queues.keys.contains(queue) else { return }
-        let current = self.counterDeltas[queue] ?? (0, 0)
-        self.counterDeltas[queue] = (current.messages + messages, current.bytes + bytes)
-        self.touchedQueues.insert(queue)
+        // One dictionary access (a modify through `inout`), not two.
+        func add(to delta: inout (messages: Int, bytes: Int)) {
+            delta.messages += messages
+            delta.bytes += bytes
+        }
+        add(to: &self.counterDeltas[queue, default: (0, 0)])
     }
 }

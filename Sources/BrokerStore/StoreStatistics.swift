@@ -6,6 +6,7 @@ public final class StoreStatistics: Sendable {
     private let submissions = ManagedAtomic<Int>(0)
     private let commitNanoseconds = ManagedAtomic<Int>(0)
     private let refusals = ManagedAtomic<Int>(0)
+    private let shortLivedEntries = ManagedAtomic<Int>(0)
 
     init() {}
 
@@ -13,6 +14,10 @@ public final class StoreStatistics: Sendable {
         self.commits.wrappingIncrement(ordering: .relaxed)
         self.submissions.wrappingIncrement(by: submissions, ordering: .relaxed)
         self.commitNanoseconds.wrappingIncrement(by: Int(nanoseconds), ordering: .relaxed)
+    }
+
+    func recordShortLivedEntries(_ count: Int) {
+        self.shortLivedEntries.wrappingIncrement(by: count, ordering: .relaxed)
     }
 
     func recordRefusals(_ count: Int) {
@@ -24,6 +29,8 @@ public final class StoreStatistics: Sendable {
         public var submissions: Int
         public var commitNanoseconds: Int
         public var refusedSubmissions: Int
+        /// Entries removed in the same commit that stored them, so never written (see `ShortLivedEntries`).
+        public var shortLivedEntries: Int
 
         /// Mean submissions per commit: how well group commit is batching.
         public var meanBatchSize: Double { self.commits == 0 ? 0 : Double(self.submissions) / Double(self.commits) }
@@ -34,7 +41,8 @@ public final class StoreStatistics: Sendable {
             commits: self.commits.load(ordering: .relaxed),
             submissions: self.submissions.load(ordering: .relaxed),
             commitNanoseconds: self.commitNanoseconds.load(ordering: .relaxed),
-            refusedSubmissions: self.refusals.load(ordering: .relaxed)
+            refusedSubmissions: self.refusals.load(ordering: .relaxed),
+            shortLivedEntries: self.shortLivedEntries.load(ordering: .relaxed)
         )
     }
 }
