@@ -355,28 +355,34 @@ public final class Broker: @unchecked Sendable {
         }
         let message = shared
         let size = message.storedSize
+        // Durable, with nothing else riding on its commit: queues with room hand it to their
+        // consumers while the commit syncs (claimed with the reservation, admitted once it is
+        // submitted). The producer's acknowledgment still waits for the commit. A crash before it
+        // may deliver a message the producer will send again, which at-least-once allows;
+        // exactly-once state (QoS 2, transactions) travels as additional operations and keeps the wait.
+        let earlyAdmission: Queue.EarlyAdmissionRequest =
+            !message.isDurable ? .notDurable : additionalOperations.isEmpty ? .claimIfRoom : .wait
         var reserved: [Queue] = []
+        var early: [Queue] = []
         reserved.reserveCapacity(queues.count)
         for queue in queues {
-            switch queue.reserve(queue.entryKey(for: message), size: size) {
-            case .reserved:
+            switch queue.reserve(queue.entryKey(for: message), size: size, earlyAdmission: earlyAdmission) {
+            case (.reserved, let claimedEarly):
                 reserved.append(queue)
-            case .full(let policy):
-                for queue in reserved { queue.cancelReservation(queue.entryKey(for: message), size: size) }
+                if claimedEarly { early.append(queue) }
+            case (.full(let policy), _):
+                for queue in reserved {
+                    let key = queue.entryKey(for: message)
+                    if early.contains(where: { $0 === queue }) {
+                        queue.earlyEntryWithdrawn(key, size: size)
+                    } else {
+                        queue.cancelReservation(key, size: size)
+                    }
+                }
                 return completion(.failure(BrokerError(.resourceLimitExceeded, "queue '\(queue.name)' is full (policy \(policy.rawValue))")))
             }
         }
         var mustStore = reserved
-        // Durable, with nothing else riding on its commit: queues with room hand it to their
-        // consumers while the commit syncs (claimed now, admitted once it is submitted). The
-        // producer's acknowledgment still waits for the commit. A crash before it may deliver a
-        // message the producer will send again, which at-least-once allows; exactly-once state
-        // (QoS 2, transactions) travels as additional operations and keeps the wait.
-        var early: [Queue] = []
-        if message.isDurable {
-            let allowed = additionalOperations.isEmpty
-            early = reserved.filter { $0.claimEarlyAdmission($0.entryKey(for: message), allowed: allowed) }
-        }
         if !message.isDurable {
             // Each queue with room keeps it in memory only; the message is stored for the others.
             mustStore.removeAll { queue in

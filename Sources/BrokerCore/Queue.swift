@@ -179,6 +179,44 @@ public final class Queue: @unchecked Sendable {
         return outcome
     }
 
+    /// What `reserve(_:size:earlyAdmission:)` decides for a durable message besides room.
+    enum EarlyAdmissionRequest {
+        /// Not a durable message: nothing to decide (see `entryArrivedInMemory`).
+        case notDurable
+        /// Durable, with nothing else riding on its commit: claim it when the queue has room.
+        case claimIfRoom
+        /// Durable, but its commit carries other state (QoS 2, a transaction): it is store-bound.
+        case wait
+    }
+
+    /// Reserves room and, for a durable message, claims or refuses its early admission (see
+    /// `QueueStateMachine.claimEarlyAdmission`) under the same lock: one lock per queue and message.
+    /// `claimedEarly` is true when the entry was claimed; undo with `earlyEntryWithdrawn` then,
+    /// with `cancelReservation` otherwise.
+    func reserve(
+        _ key: EntryKey,
+        size: Int,
+        earlyAdmission: EarlyAdmissionRequest
+    ) -> (reservation: QueueStateMachine.Reservation, claimedEarly: Bool) {
+        var outcome = QueueStateMachine.Reservation.reserved
+        var claimedEarly = false
+        self.mutate { state in
+            var actions = QueueStateMachine.Actions()
+            outcome = state.reserve(key, size: size, actions: &actions)
+            guard outcome == .reserved else { return actions }
+            switch earlyAdmission {
+            case .notDurable:
+                break
+            case .claimIfRoom:
+                claimedEarly = state.claimEarlyAdmission(key)
+            case .wait:
+                state.markStoreBound(key)
+            }
+            return actions
+        }
+        return (outcome, claimedEarly)
+    }
+
     func cancelReservation(_ key: EntryKey, size: Int) {
         self.lock.withLock { self.state.cancelReservation(key, size: size) }
     }
@@ -199,17 +237,6 @@ public final class Queue: @unchecked Sendable {
             return state.entryArrived(entry, commit: 0, now: now)
         }
         return accepted
-    }
-
-    /// See `QueueStateMachine.claimEarlyAdmission`; when not `allowed`, the entry is store-bound.
-    func claimEarlyAdmission(_ key: EntryKey, allowed: Bool) -> Bool {
-        self.lock.withLock {
-            guard allowed else {
-                self.state.markStoreBound(key)
-                return false
-            }
-            return self.state.claimEarlyAdmission(key)
-        }
     }
 
     func earlyEntriesAdmitted(_ entries: [QueueEntry]) {

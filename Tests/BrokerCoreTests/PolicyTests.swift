@@ -88,6 +88,35 @@ struct PolicyTests {
         #expect(harness.broker.queue(named: "q")?.statistics.messageCount == accepted - 5)
     }
 
+    /// A multicast message that one subscription has no room for is refused for all of them: a
+    /// subscription that claimed it for its consumer ahead of the commit (see `Broker.enqueue`)
+    /// gives the claim back, and the message never reaches that consumer.
+    @Test func aMulticastMessageOneQueueRefusesLeavesTheOthersAsTheyWere() throws {
+        let limited = AddressPolicy(maxMessages: 1, fullPolicy: .fail)
+        let harness = try TestBroker(configuration: BrokerConfiguration(addressPolicies: [("news", limited)]))
+        let consumed = try harness.broker.createQueue(name: "consumed", address: "news", routingType: .multicast, isDurable: true)
+        let idle = try harness.broker.createQueue(name: "idle", address: "news", routingType: .multicast, isDurable: true)
+        let recorder = RecordingConsumer()
+        let consumer = consumed.addConsumer(delegate: recorder, credit: 10)
+        try harness.publish("news", "first", autoCreateAs: .multicast)
+        #expect(eventually { recorder.deliveries.count == 1 })
+        consumer.acknowledge(try #require(recorder.deliveries.first).key)
+        #expect(eventually { consumed.statistics.messageCount == 0 })
+        #expect(idle.isFull)
+
+        #expect(throws: BrokerError(.resourceLimitExceeded, "queue 'idle' is full (policy fail)")) {
+            try harness.publish("news", "second", autoCreateAs: .multicast)
+        }
+        #expect(consumed.statistics.messageCount == 0)
+        #expect(recorder.deliveries.map(\.text) == ["first"])
+
+        // Room again: the next message reaches the consumer as usual.
+        #expect(idle.purge() == 1)
+        try harness.publish("news", "third", autoCreateAs: .multicast)
+        #expect(eventually { recorder.deliveries.map(\.text) == ["first", "third"] })
+        #expect(consumed.statistics.messageCount == 1)
+    }
+
     /// A durable message goes to a waiting consumer's window before its commit (see
     /// `Broker.enqueue`); when the store refuses it, it leaves the window again.
     @Test func aMessageTheStoreRefusesIsNotDeliveredLater() throws {
