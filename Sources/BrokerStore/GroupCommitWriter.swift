@@ -157,9 +157,9 @@ final class GroupCommitWriter: @unchecked Sendable {
                 }
                 // Quiet for a moment with pages still mapped: release them (outside the lock).
                 let woken = self.condition.wait(until: Date(timeIntervalSinceNow: MappedPageRelease.quietDelay.timeInterval))
-                if !woken, self.pending.isEmpty, self.mappedPageRelease.takeTouchedPages() {
+                if !woken, self.pending.isEmpty, self.mappedPageRelease.hasTouchedPages {
                     self.condition.unlock()
-                    self.environment.releaseMappedPages()
+                    self.mappedPageRelease.release(self.environment)
                     self.condition.lock()
                 }
             }
@@ -191,15 +191,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         defer {
             // Committed or refused, the batch no longer holds memory once its completions ran.
             self.intake.finished(bytes: batch.reduce(0) { $0 + $1.pendingMemory })
-            // Copy-on-write reads the pages a commit changes through the map (see
-            // MappedPageRelease); this thread is the only one that resizes the map, so it may
-            // release it here.
-            let touched = batch.reduce(MappedPageRelease.perCommit) { sum, submission in
-                submission.operations.reduce(sum) { $0 + $1.touchedBytes(pageSize: self.pageSize) }
-            }
-            if self.mappedPageRelease.touched(bytes: touched) == .releaseNow {
-                self.environment.releaseMappedPages()
-            }
+            // The commit's own pages (its operations counted theirs as they went, see `attempt`).
+            self.pagesTouched(bytes: MappedPageRelease.perCommit)
         }
         let started = DispatchTime.now().uptimeNanoseconds
         var outcome = self.attempt(batch)
@@ -257,8 +250,10 @@ final class GroupCommitWriter: @unchecked Sendable {
                 schema: self.schema,
                 queues: self.queues,
                 messageAppendFloor: self.messageAppendFloor,
-                shortLived: shortLived
+                shortLived: shortLived,
+                pageSize: self.pageSize
             )
+            applier.pagesTouched = { self.pagesTouched(bytes: $0) }
             do {
                 for submission in batch {
                     for operation in submission.operations {
@@ -290,6 +285,16 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// Copy-on-write reads the pages a transaction changes through the map (see
+    /// `MappedPageRelease`). This thread is the only one that resizes the map, so it may release it
+    /// here, in the middle of a transaction too: the map is read-only and a released page faults
+    /// back in from the page cache unchanged (the transaction writes its pages at commit).
+    private func pagesTouched(bytes: Int) {
+        if self.mappedPageRelease.touched(bytes: bytes) == .releaseNow {
+            self.mappedPageRelease.release(self.environment)
         }
     }
 

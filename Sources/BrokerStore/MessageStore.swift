@@ -147,11 +147,13 @@ public final class MessageStore: Sendable {
             // Checked under the map lock, which close() holds exclusively while closing.
             guard !self.isClosed.load(ordering: .relaxed) else { throw StoreError.closed() }
             let transaction = try self.environment.beginReadTransaction()
-            let reader = StoreReader(transaction: transaction, schema: self.schema)
-            defer {
-                transaction.abort()
-                switch self.mappedPageRelease.touched(bytes: reader.tally.messageBytes) {
-                case .releaseNow: self.environment.releaseMappedPages()  // under the map lock: no resize meanwhile
+            defer { transaction.abort() }
+            var reader = StoreReader(transaction: transaction, schema: self.schema)
+            let pageSize = self.environment.pageSize
+            reader.messageRead = { bytes in
+                // A message costs at least its page: scattered ones map a page (or more) each.
+                switch self.mappedPageRelease.touched(bytes: max(bytes, pageSize)) {
+                case .releaseNow: self.mappedPageRelease.release(self.environment)  // under the map lock: no resize meanwhile
                 case .noteFirstTouch: self.writer.notePagesTouched()
                 case .nothing: break
                 }

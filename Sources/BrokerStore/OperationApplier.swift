@@ -20,14 +20,21 @@ struct OperationApplier {
     private let shortLived: ShortLivedEntries
     /// Entries deleted whose message references are not yet released (see `releaseRemovedReferences`).
     private var releasedReferences: [EntryKey] = []
+    /// Told, as the transaction goes, about how many bytes of existing pages it read through the
+    /// map (estimated), so that a long one can release them before it ends (`MappedPageRelease`):
+    /// a commit of many removals copies a page per message it deletes.
+    var pagesTouched: (_ bytes: Int) -> Void = { _ in }
+    private let pageSize: Int
 
     init(
         transaction: LMDBTransaction,
         schema: StoreSchema,
         queues: [QueueID: QueueRecord],
         messageAppendFloor: UInt64 = .max,
-        shortLived: ShortLivedEntries = ShortLivedEntries([])
+        shortLived: ShortLivedEntries = ShortLivedEntries([]),
+        pageSize: Int = 4096
     ) {
+        self.pageSize = pageSize
         self.transaction = transaction
         self.schema = schema
         self.queues = queues
@@ -36,6 +43,7 @@ struct OperationApplier {
     }
 
     mutating func apply(_ operation: StoreOperation) throws {
+        defer { self.pagesTouched(operation.touchedBytes(pageSize: self.pageSize)) }
         switch operation {
         case .storeMessage(let message, let queueIDs):
             try self.store(message, in: queueIDs)
@@ -210,6 +218,7 @@ struct OperationApplier {
             var end = start + 1
             while end < removed.endIndex, removed[end].message == message { end += 1 }
             let size = try self.releaseReferences(to: message, count: end - start)
+            self.pagesTouched(self.pageSize)
             for key in removed[start..<end] {
                 self.count(key.queue, messages: -1, bytes: -size)
             }

@@ -5,12 +5,9 @@ import NIOCore
 public struct StoreReader {
     let transaction: LMDBTransaction
     let schema: StoreSchema
-    /// Bytes of messages read through the map (see `MappedPageRelease`).
-    let tally = ReadTally()
-
-    final class ReadTally {
-        var messageBytes = 0
-    }
+    /// Told of the bytes of each message as it is read through the map, so that a long read can
+    /// release the pages it touched before it ends (see `MappedPageRelease`).
+    var messageRead: (_ bytes: Int) -> Void = { _ in }
 
     /// The snapshot id: every commit whose receipt has a transaction id ≤ this is visible.
     public var snapshotID: Int { self.transaction.id }
@@ -18,7 +15,7 @@ public struct StoreReader {
     public func message(_ id: MessageID) throws -> StoredMessage? {
         try StoreKey.withMessageKey(id) { key in
             try self.transaction.get(self.schema.messages, key: key) { value in
-                self.tally.messageBytes += value.count
+                self.messageRead(value.count)
                 return try StoredMessage(id: id, decoding: value)
             }
         }

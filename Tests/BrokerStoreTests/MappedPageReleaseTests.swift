@@ -25,4 +25,26 @@ struct MappedPageReleaseTests {
             #expect(try store.read { try $0.page(of: queue.id, after: nil, maxCount: 1000, maxBytes: .max).items.count } == 200)
         }
     }
+
+    /// A read of a long backlog releases what it touched as it goes, not only when it ends (one
+    /// touched page can map a whole large folio of the page cache).
+    @Test func aLongReadReleasesPagesBeforeItEnds() async throws {
+        try await withStoreFixture(.lmdbDefault) { fixture in
+            let store = try fixture.open()
+            defer { store.close() }
+            let queue = try await createQueue(store, name: "orders")
+            for _ in 0..<10 {
+                let batch = (0..<1_000).map { _ in makeMessage(store, bodyLength: 1_000) }
+                _ = try await store.commit(batch.map { .storeMessage($0, queues: [queue.id]) })
+            }
+            let dataFile = URL(fileURLWithPath: fixture.storePath).appendingPathComponent("data.mdb").resolvingSymlinksInPath().path
+            let (read, residentAtEnd) = try store.read { reader in
+                let count = try reader.page(of: queue.id, after: nil, maxCount: 20_000, maxBytes: .max).items.count
+                return (count, try residentKilobytes(ofMappingsOf: dataFile))
+            }
+            #expect(read == 10_000)
+            // About 10 MiB of messages were read; without releases on the way all of it stays mapped.
+            #expect(residentAtEnd < 5 << 10)
+        }
+    }
 }
