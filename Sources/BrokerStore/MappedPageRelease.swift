@@ -24,15 +24,16 @@ import Glibc
 
 final class MappedPageRelease: Sendable {
     /// Growth of the resident file pages (or, where they cannot be read, of the estimate) that
-    /// makes a release due.
-    static let threshold = 1 << 20
+    /// makes a release due. Each release makes the next commits fault their B-tree paths in again
+    /// (a whole folio each): at 1 MiB a commit per message released every millisecond or two.
+    static let threshold = 4 << 20
     /// Estimated bytes touched between two looks at the resident size (a look reads a small file).
     static let lookEvery = 64 << 10
     /// What one commit maps anew besides its data: mostly the pages it rewrote, copy-on-write,
     /// since the last commit (the root paths of its B-trees stay mapped from one commit to the
     /// next).
     static let perCommit = 16 << 10
-    static let minimumInterval: Duration = .milliseconds(1)
+    static let minimumInterval: Duration = .milliseconds(2)
     static let quietDelay: Duration = .milliseconds(50)
 
     private let bytesSinceRelease = ManagedAtomic<Int>(0)
