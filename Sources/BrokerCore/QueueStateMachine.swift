@@ -133,6 +133,10 @@ struct QueueStateMachine {
     /// queue starts paging its reads must begin after this key, not after the newest key still
     /// in memory, or they would find such an entry again.
     var newestKeyAdmitted: EntryKey?
+    /// Arrivals left on disk while a page read was in flight: the oldest key and the newest
+    /// commit. Message ids are taken before commits are ordered, so the read's snapshot may hold
+    /// newer keys but not these; the page must not move `loadedThrough` past the oldest of them.
+    var lateArrivalsOnDisk: (oldestKey: EntryKey, newestCommit: Int)?
 
     /// All entries of the queue, in memory and on disk, including reservations of
     /// messages being committed.
@@ -325,6 +329,10 @@ struct QueueStateMachine {
                 self.insertReady(entry)
             } else {
                 self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: pageInFlight, ignoredCommit: max(ignoredCommit, commit))
+                if pageInFlight {
+                    let late = self.lateArrivalsOnDisk
+                    self.lateArrivalsOnDisk = (min(late?.oldestKey ?? entry.key, entry.key), max(late?.newestCommit ?? commit, commit))
+                }
                 self.arrivedBeyondWindow(entry, now: now, actions: &actions)
             }
         }
@@ -347,15 +355,22 @@ struct QueueStateMachine {
         guard generation == self.generation, case .paged(let loadedThrough, _, let ignoredCommit) = self.paging else {
             return actions
         }
+        // An arrival this snapshot cannot hold: take the page only up to it; the next read, from a
+        // newer snapshot, starts there.
+        var stopAt: EntryKey?
+        if let late = self.lateArrivalsOnDisk, page.snapshotID < late.newestCommit { stopAt = late.oldestKey }
+        self.lateArrivalsOnDisk = nil
+        var newLoadedThrough = loadedThrough
         for item in page.items {
+            if let stopAt, !(item.entry.key < stopAt) { break }
+            newLoadedThrough = item.entry.key
             if let loadedThrough, !(loadedThrough < item.entry.key) { continue }
             if self.beyondWindow.contains(item.entry.key) || self.arrivalsPending.contains(item.entry.key) { continue }
             self.insertReady(
                 QueueEntry(key: item.entry.key, message: item.message, deliveryCount: item.entry.deliveryCount, isStored: true)
             )
         }
-        let newLoadedThrough = page.items.last?.entry.key ?? loadedThrough
-        if page.reachedEnd && ignoredCommit <= page.snapshotID {
+        if page.reachedEnd && stopAt == nil && ignoredCommit <= page.snapshotID {
             self.paging = .allInMemory
             self.everythingInMemory()
             self.holdsProducers = true
@@ -378,6 +393,7 @@ struct QueueStateMachine {
 
     /// A page read failed: allow a retry on the next event.
     mutating func pageFailed() {
+        self.lateArrivalsOnDisk = nil  // the next read's snapshot holds them
         if case .paged(let loadedThrough, _, let ignoredCommit) = self.paging {
             self.paging = .paged(loadedThrough: loadedThrough, pageInFlight: false, ignoredCommit: ignoredCommit)
         }
@@ -605,6 +621,7 @@ struct QueueStateMachine {
         self.byteCount = inFlightBytes
         self.generation += 1
         self.paging = .allInMemory
+        self.lateArrivalsOnDisk = nil
         self.everythingInMemory()
         self.holdsProducers = true
         for index in self.consumers.indices { self.consumers[index].selection?.readyTestedThrough = nil }
