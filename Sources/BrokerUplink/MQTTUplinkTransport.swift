@@ -79,6 +79,10 @@ final class MQTTUplinkChannelHandler: ChannelInboundHandler, UplinkConnection, @
         self.context = context
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil  // the context holds this handler: kept, the two would outlive the connection
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         self.run(self.machine.channelActive(now: self.clock.now()), context: context)
         context.fireChannelActive()

@@ -81,6 +81,7 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.earlyAdmissions.admit()
         self.commits = nil  // breaks the handler -> inbox -> handler cycle; late answers still arrive
+        self.context = nil  // the context holds this handler: kept, the two would outlive the connection
     }
 
     func channelActive(context: ChannelHandlerContext) {

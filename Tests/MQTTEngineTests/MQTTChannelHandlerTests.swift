@@ -37,11 +37,30 @@ import Testing
         }
     }
 
+    /// Weak references to the server's connection handlers, to see that closed ones are freed.
+    final class HandlerWatch: @unchecked Sendable {
+        // @unchecked: `handlers` is only touched under `lock`; the handlers themselves are never
+        // used through it, only checked for having been freed.
+        private struct WeakHandler {
+            weak var handler: MQTTChannelHandler?
+        }
+        private let lock = NIOLock()
+        private var handlers: [WeakHandler] = []
+
+        func watch(_ handler: MQTTChannelHandler) {
+            self.lock.withLock { self.handlers.append(WeakHandler(handler: handler)) }
+        }
+
+        var created: Int { self.lock.withLock { self.handlers.count } }
+        var alive: Int { self.lock.withLock { self.handlers.filter { $0.handler != nil }.count } }
+    }
+
     final class Server {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let broker: TestBroker
         let channel: any Channel
         let connections = ConnectionRegistry()
+        let handlers = HandlerWatch()
 
         init(
             settings: MQTTServerSettings = MQTTServerSettings(allowAnonymous: true, users: UserDirectory()),
@@ -51,9 +70,11 @@ import Testing
             self.broker = try TestBroker(configuration: configuration, intakeLimit: intakeLimit)
             let broker = self.broker.broker
             let connections = self.connections
+            let handlers = self.handlers
             self.channel = try ServerBootstrap(group: self.group)
                 .childChannelInitializer { channel in
                     MQTTServer.configure(channel: channel, broker: broker, connections: connections, settings: settings, logger: .init(label: "test"))
+                        .flatMapThrowing { handlers.watch(try channel.pipeline.syncOperations.handler(type: MQTTChannelHandler.self)) }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
         }
@@ -210,6 +231,32 @@ import Testing
             publisher.write(MQTTPacket.publish(MQTTPublishPacket(topicName: "flood", payload: ByteBuffer(string: "\(index)"), qos: .atMostOnce)), promise: nil)
         }
         publisher.flush()
+    }
+
+    /// A handler keeps its channel context while it is in the pipeline; one that kept it after
+    /// `handlerRemoved` kept itself alive (handler -> context -> handler), with its buffers: every
+    /// connection a broker ever had stayed in memory.
+    @Test func closedConnectionsFreeTheirHandlers() throws {
+        let server = try Server()
+        for index in 0..<3 {
+            let (channel, packets) = try server.client()
+            try channel.writeAndFlush(MQTTPacket.connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "gone\(index)"))).wait()
+            #expect(packets.next()?.packetType == .connAck)
+            let subscribe = MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: "gone/+", options: MQTTSubscriptionOptions(qos: .atLeastOnce))])
+            try channel.writeAndFlush(MQTTPacket.subscribe(subscribe)).wait()
+            #expect(packets.next()?.packetType == .subAck)
+            try channel.writeAndFlush(MQTTPacket.publish(MQTTPublishPacket(topicName: "gone/1", payload: ByteBuffer(string: "x"), qos: .atMostOnce))).wait()
+            #expect(packets.next()?.packetType == .publish)
+            try channel.writeAndFlush(MQTTPacket.disconnect(MQTTDisconnectPacket())).wait()
+            #expect(eventually { packets.closed.withLockedValue { $0 } })
+        }
+        // A connection closed before CONNECT too.
+        let (silent, silentPackets) = try server.client()
+        try silent.close().wait()
+        #expect(eventually { silentPackets.closed.withLockedValue { $0 } })
+
+        #expect(eventually { server.handlers.created == 4 })
+        #expect(eventually { server.handlers.alive == 0 }, "\(server.handlers.alive) of \(server.handlers.created) handlers still alive")
     }
 
     @Test func aPacketBeforeConnectClosesTheConnection() throws {
