@@ -114,7 +114,10 @@ final class AMQPChannelHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // Both refer back to this handler: kept, they would hold it (and it them) after the
+        // connection is gone. Publishes still in the store hold the inbox until they complete.
         self.context = nil
+        self.publishCompletions = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

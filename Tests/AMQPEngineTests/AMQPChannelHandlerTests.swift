@@ -19,6 +19,13 @@ import Testing
         var units: [AMQPInbound]
     }
 
+    /// A weak reference to a connection's handler, to see that it is freed once the channel is.
+    final class HandlerWatch: @unchecked Sendable {
+        // @unchecked: set once, from the channel's initializer, before the test reads it; the
+        // handler is never used through it, only checked for having been freed.
+        weak var handler: AMQPChannelHandler?
+    }
+
     /// One client connection to the handler.
     final class Connection {
         let channel: NIOAsyncTestingChannel
@@ -29,7 +36,8 @@ import Testing
         init(
             broker: TestBroker? = nil,
             allowAnonymous: Bool = true,
-            idleTimeout: UInt32? = nil
+            idleTimeout: UInt32? = nil,
+            watch: HandlerWatch? = nil
         ) async throws {
             let broker = try broker ?? TestBroker()
             self.broker = broker
@@ -49,6 +57,7 @@ import Testing
                     logger: .init(label: "test")
                 )
                 try channel.pipeline.syncOperations.addHandler(handler)
+                watch?.handler = handler
             }
             try await self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5672)).get()
         }
@@ -323,6 +332,33 @@ import Testing
         let queue = try #require(connection.broker.broker.queue(named: "jobs"))
         #expect(eventually { queue.statistics.messageCount == 0 })
         await connection.finish()
+    }
+
+    /// The handler refers to its context and to the inbox of its publishes' outcomes, and both
+    /// refer back to it. It lets go of them in `handlerRemoved`; before, every AMQP connection the
+    /// broker ever had stayed in memory.
+    @Test func aClosedConnectionFreesItsHandler() async throws {
+        let broker = try TestBroker()
+        let watch = HandlerWatch()
+        do {
+            let connection = try await Connection(broker: broker, watch: watch)
+            try await connection.open()
+            try await connection.send(.attach(AMQPAttach(name: "p", handle: 0, role: .sender, target: .target(AMQPTarget(address: "freed")), initialDeliveryCount: 0)))
+            #expect(try await connection.nextPerformatives(2).count == 2)
+            let transfer = AMQPTransfer(handle: 0, deliveryID: 0, deliveryTag: ByteBuffer(integer: UInt64(1)), messageFormat: 0, settled: false)
+            try await connection.send(.transfer(transfer), payload: try Self.durableMessage("kept"))
+            guard case .disposition? = try await connection.nextPerformatives(1).first else {
+                Issue.record("no disposition")
+                return
+            }
+            try await connection.send(.attach(AMQPAttach(name: "c", handle: 1, role: .receiver, senderSettleMode: .unsettled, source: AMQPSource(address: "freed"))))
+            #expect(try await connection.nextPerformatives(1).count == 1)
+            try await connection.send(Self.flow(handle: 1, credit: 10))
+            #expect(try await connection.nextTransfer() != nil)
+            #expect(watch.handler != nil)
+            await connection.finish()
+        }
+        #expect(eventually { watch.handler == nil })
     }
 
     // MARK: Faults
