@@ -202,6 +202,7 @@ public final class OutpostServer: Service, Sendable {
             ]
         )
         let interval = Duration.milliseconds(max(10, self.configuration.broker.expiryScanInterval.milliseconds))
+        let heapTrimmer = HeapTrimmer(logger: self.logger)
         // Housekeeping until graceful shutdown cancels the sleep.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -210,6 +211,7 @@ public final class OutpostServer: Service, Sendable {
                 break
             }
             self.broker.expireMessages()
+            heapTrimmer.tick()
         }
     }
 

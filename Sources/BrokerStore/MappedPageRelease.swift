@@ -1,10 +1,6 @@
 import Atomics
 import LMDB
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// When to drop the store's memory-mapped pages from the process (LMDBEnvironment
 /// `releaseMappedPages`).
 ///
@@ -67,7 +63,7 @@ final class MappedPageRelease: Sendable {
         // One of the callers that get here looks; the others find the time taken.
         guard self.lastLook.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return otherwise }
         self.bytesSinceLook.store(0, ordering: .relaxed)
-        let grown = Self.residentFileBytes().map { $0 - self.residentAfterRelease.load(ordering: .relaxed) } ?? sinceRelease
+        let grown = ProcessMemory.current().map { $0.residentShared - self.residentAfterRelease.load(ordering: .relaxed) } ?? sinceRelease
         return grown >= Self.threshold ? .releaseNow : otherwise
     }
 
@@ -75,33 +71,9 @@ final class MappedPageRelease: Sendable {
     func release(_ environment: LMDBEnvironment) {
         self.bytesSinceRelease.store(0, ordering: .relaxed)
         environment.releaseMappedPages()
-        self.residentAfterRelease.store(Self.residentFileBytes() ?? 0, ordering: .relaxed)
+        self.residentAfterRelease.store(ProcessMemory.current()?.residentShared ?? 0, ordering: .relaxed)
     }
 
     /// Whether pages were touched since the last release.
     var hasTouchedPages: Bool { self.bytesSinceRelease.load(ordering: .relaxed) > 0 }
-
-    /// The process's resident file-backed (and shared) memory: the third field of
-    /// `/proc/self/statm`, in pages. Nil where there is no such file.
-    private static func residentFileBytes() -> Int? {
-        #if os(Linux)
-        let descriptor = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer -> Int? in
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            guard count > 0 else { return nil }
-            let fields = buffer[..<count].split(separator: UInt8(ascii: " "), maxSplits: 3)
-            guard fields.count >= 3 else { return nil }
-            var pages = 0
-            for digit in fields[2] {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
-                pages = pages &* 10 &+ Int(digit &- UInt8(ascii: "0"))
-            }
-            return pages &* Int(sysconf(Int32(_SC_PAGESIZE)))
-        }
-        #else
-        return nil
-        #endif
-    }
 }
