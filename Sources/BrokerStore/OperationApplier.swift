@@ -86,13 +86,22 @@ struct OperationApplier {
         try self.writeHighestMessageID()
     }
 
-    /// Raises the stored high-water mark of message ids to the highest id this transaction stored.
+    /// How far past the highest id stored the stored mark is raised when an id reaches it.
+    static let messageIDReservation: UInt64 = 1 << 20
+
+    /// Keeps the stored mark at or above every message id stored, so that a restart hands out
+    /// none of them again. Raised in steps (`messageIDReservation`) rather than to the highest id
+    /// of each commit: a commit that writes the meta database writes (and syncs) one more page,
+    /// and at one message per commit that was one page in six. A restart skips the ids of at
+    /// most one step; they are never used, as removed ids are not.
     private func writeHighestMessageID() throws {
         guard self.highestStoredMessageID > 0 else { return }
         let key = StoreSchema.lastMessageIDKey
         let stored = try self.transaction.get(self.schema.meta, key: key) { StoreKey.messageID($0)?.rawValue } ?? nil
         if self.highestStoredMessageID > stored ?? 0 {
-            try self.transaction.put(self.schema.meta, key: key, value: withUnsafeBytes(of: self.highestStoredMessageID.bigEndian, Array.init))
+            let (mark, overflow) = self.highestStoredMessageID.addingReportingOverflow(Self.messageIDReservation)
+            let value = overflow ? UInt64.max : mark
+            try self.transaction.put(self.schema.meta, key: key, value: withUnsafeBytes(of: value.bigEndian, Array.init))
         }
     }
 

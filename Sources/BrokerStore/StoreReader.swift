@@ -119,6 +119,11 @@ public struct StoreReader {
     public func messageCount() throws -> Int {
         try self.schema.messages.count(in: self.transaction)
     }
+
+    /// The stored mark every message id stays under (see `OperationApplier.messageIDReservation`).
+    func messageIDMark() throws -> UInt64? {
+        try self.transaction.get(self.schema.meta, key: StoreSchema.lastMessageIDKey) { StoreKey.messageID($0)?.rawValue } ?? nil
+    }
 }
 
 @available(*, unavailable)

@@ -4,7 +4,8 @@ import LMDB
 ///
 /// ```
 /// meta        "format-version" -> UInt32 (big-endian)
-///             "last-message-id" -> UInt64 (big-endian): the highest message id ever stored
+///             "last-message-id" -> UInt64 (big-endian): at or above every message id ever stored
+///                                  (raised in steps, see OperationApplier.messageIDReservation)
 ///             "last-queue-id"   -> UInt32 (big-endian): the highest queue id ever created
 /// messages    message id (UInt64 BE) -> StoredMessage layout (see StoredMessage)
 /// refcounts   message id -> UInt32: how many entries share a multicast message (absent = 1)

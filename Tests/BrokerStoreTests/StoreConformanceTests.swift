@@ -1,4 +1,4 @@
-import BrokerStore
+@testable import BrokerStore
 import BrokerTestSupport
 import Foundation
 import LMDB
@@ -109,6 +109,23 @@ struct StoreConformanceTests {
             // acknowledged and removed must not name a different message after a restart.
             let next = store.nextMessageID()
             #expect(next > messages[2].id, "message id \(next) reused after restart (ids up to \(messages[2].id) were stored)")
+        }
+    }
+
+    @Test(arguments: allSyncModes)
+    func theMessageIDMarkIsRaisedInStepsNotByEveryCommit(_ mode: StoreConfiguration.SyncMode) async throws {
+        try await withStoreFixture(mode) { fixture in
+            let store = try fixture.open()
+            defer { store.close() }
+            let queue = try await createQueue(store, name: "q")
+            let first = makeMessage(store)
+            try await BrokerStoreTests.store([first], in: [queue.id], store)
+            let mark = try store.read { try $0.messageIDMark() }
+            #expect(mark == first.id.rawValue + OperationApplier.messageIDReservation)
+            for _ in 0..<3 {
+                try await BrokerStoreTests.store([makeMessage(store)], in: [queue.id], store)
+            }
+            #expect(try store.read { try $0.messageIDMark() } == mark, "a commit of ids under the mark rewrote it")
         }
     }
 
