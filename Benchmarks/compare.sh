@@ -38,13 +38,15 @@ BENCH_SCRATCH=$ROOT/.build-bench
 OUTPOST=$RELEASE_SCRATCH/release/outpost
 MQTT_BENCH=$BENCH_SCRATCH/release/outpost-mqtt-bench
 AMQP_BENCH=$BENCH_SCRATCH/release/outpost-amqp-bench
+STORE_BENCH=$BENCH_SCRATCH/release/outpost-store-bench
 
 PACKAGES="mosquitto rabbitmq-server" scripts/apt-ensure || exit 1
 if [ $SKIP_BUILD = 0 ]; then
     echo "== building outpost (release) and the load tools (release)"
     (cd "$OUTPOST_SRC" && swift build -c release --product outpost --scratch-path "$RELEASE_SCRATCH") || exit 1
     (cd Benchmarks && swift build -c release --scratch-path "$BENCH_SCRATCH" --product outpost-mqtt-bench \
-        && swift build -c release --scratch-path "$BENCH_SCRATCH" --product outpost-amqp-bench) || exit 1
+        && swift build -c release --scratch-path "$BENCH_SCRATCH" --product outpost-amqp-bench \
+        && swift build -c release --scratch-path "$BENCH_SCRATCH" --product outpost-store-bench) || exit 1
 fi
 
 TMP=$(mktemp -d /tmp/outpost-compare.XXXXXX)
@@ -126,6 +128,20 @@ SCENARIOS=(
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# The latency scenario's baseline, right after each Outpost run: what one durable commit costs
+# on this disk now (raw LMDB, one put per commit, back to back; the disk's latency moves from
+# minute to minute on a shared machine, and an acknowledgment after fsync cannot beat it).
+disk_commit_baseline() {  # scenario run-label
+    local line p50 p99
+    line=$("$STORE_BENCH" latency --rounds 1 --latency-commits 2000 --dir "$TMP" 2>/dev/null | grep -m1 'round 1:')
+    p50=$(echo "$line" | sed -n 's/.*raw LMDB median \([0-9.]*\) µs (p99 \([0-9.]*\)).*/\1/p')
+    p99=$(echo "$line" | sed -n 's/.*raw LMDB median \([0-9.]*\) µs (p99 \([0-9.]*\)).*/\2/p')
+    [ -n "$p50" ] || { echo "   (disk commit baseline: no result)"; return; }
+    echo "   disk commit baseline run $2: raw LMDB put+commit p50 ${p50} µs, p99 ${p99} µs"
+    echo "$1 outpost $2 disk_commit_p50_us $p50" >> "$RESULTS"
+    echo "$1 outpost $2 disk_commit_p99_us $p99" >> "$RESULTS"
+}
+
 run_one() {  # peer scenario protocol args run-label
     local peer=$1 name=$2 proto=$3 args=$4 run=$5 target ticks_before
     ticks_before=$(cpu_ticks "${PIDOF[$peer]}")
@@ -159,6 +175,7 @@ run_one() {  # peer scenario protocol args run-label
     fi
     echo "   $peer $name run $run: $(echo "$line" | cut -d' ' -f4-)"
     [ "$run" = warmup ] && return
+    [ "$peer" = outpost ] && case $name in *rate2000*) disk_commit_baseline "$name" "$run" ;; esac
     for field in $line; do
         case $field in
             *=*) echo "$name $peer $run ${field%%=*} ${field#*=}" >> "$RESULTS" ;;
@@ -215,7 +232,7 @@ awk -v scenarios="$(for e in "${SCENARIOS[@]}"; do printf '%s ' "${e%%|*}"; done
         split(scenarios, list, " ");
         for (k = 1; k in list; k++) {
             s = list[k];
-            split("msgs_per_s deliveries_per_s send_msgs_per_s drain_msgs_per_s p50_us p99_us confirm_p50_us confirm_p99_us broker_cpu_us_per_msg cpu_us_per_msg", metrics, " ");
+            split("msgs_per_s deliveries_per_s send_msgs_per_s drain_msgs_per_s p50_us p99_us confirm_p50_us confirm_p99_us disk_commit_p50_us disk_commit_p99_us broker_cpu_us_per_msg cpu_us_per_msg", metrics, " ");
             for (q = 1; q in metrics; q++) {
                 mt = metrics[q];
                 if (median(s SUBSEP "outpost" SUBSEP mt) == "" && median(s SUBSEP "mosquitto" SUBSEP mt) == "" && median(s SUBSEP "rabbitmq" SUBSEP mt) == "") continue;
@@ -225,6 +242,7 @@ awk -v scenarios="$(for e in "${SCENARIOS[@]}"; do printf '%s ' "${e%%|*}"; done
         printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "idle MiB", mib(idle["outpost"]), mib(idle["mosquitto"]), "", mib(idle["rabbitmq"]), "";
         printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "idle anon MiB", mib(anon["outpost"]), mib(anon["mosquitto"]), "", mib(anon["rabbitmq"]), "";
         printf "%-26s %-18s %12s %12s %8s %12s %8s\n", "broker RSS", "peak MiB", mib(peak["outpost"]), mib(peak["mosquitto"]), "", mib(peak["rabbitmq"]), "";
-        print "(! = a run of this cell failed verification; broker_cpu_us_per_msg: the broker process, per message delivered; cpu_us_per_msg: the load tool, per message handled)"
+        print "(! = a run of this cell failed verification; broker_cpu_us_per_msg: the broker process, per message delivered; cpu_us_per_msg: the load tool, per message handled;"
+        print " disk_commit_*: raw LMDB, one put per durable commit, measured right after each Outpost run of the scenario: the latency of the disk itself then)"
     }' "$TMP/rss.txt" "$RESULTS" | tee "$TMP/table.txt"
 echo "raw results and logs: $TMP"
