@@ -92,9 +92,24 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.dataPageLimit = maxPages - min(max(64, maxPages / 64), 4096, maxPages / 4)
     }
 
+    /// Linux keeps 15 bytes of a thread's name.
+    static let threadName = "outpost-writer"
+
     func start() {
-        let thread = Thread { [self] in self.run() }
-        thread.name = "outpost-store-writer"
+        let thread = Thread { [self] in
+            // Set from the thread itself: on Linux a name given before `start` does not reach the
+            // kernel, and the thread showed (in top, perf) the name of the thread that opened the
+            // store. `pthread_setname_np` is not in the Glibc module; the kernel takes it here too.
+            #if os(Linux)
+            let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if descriptor >= 0 {
+                _ = Self.threadName.withCString { write(descriptor, $0, strlen($0)) }
+                Glibc.close(descriptor)
+            }
+            #endif
+            self.run()
+        }
+        thread.name = Self.threadName
         thread.start()
     }
 
