@@ -14,8 +14,12 @@ enum MQTTSessionAction {
     case attachSession(MQTTSessionRequest)
     /// Close the connection when nothing is received for 1.5 × this many seconds (0: never).
     case startKeepAlive(seconds: UInt16)
+    // Boxed (`indirect`, also `close` and `endSession`): inline, the publication (144 bytes) made
+    // every action as large. Deliveries make three actions per message (send, acknowledge,
+    // credit), so a batch of a few hundred was a 148 KiB array — past malloc's mmap threshold,
+    // mapped and unmapped, page by page, for each batch. Boxed, an action takes 56 bytes.
     /// Hand a message to the broker; call `publishCommitted` with the outcome when `packetID` is set.
-    case publish(MQTTIncomingPublication)
+    indirect case publish(MQTTIncomingPublication)
     /// Attach consumers to the queues of subscriptions restored with the session.
     case resumeSubscriptions([MQTTActiveSubscription], credit: Int)
     /// Create (or keep) the queue of each request and a consumer on it, look up retained messages,
@@ -32,9 +36,9 @@ enum MQTTSessionAction {
     /// Store the subscriptions of a persistent session.
     case saveSubscriptions([MQTTPersistedSession.Subscription])
     /// Send `packet` (if any, a CONNACK refusal or a DISCONNECT), then close. `reason` is for the log.
-    case close(MQTTPacket?, reason: String)
+    indirect case close(MQTTPacket?, reason: String)
     /// The connection is gone: release everything (see ``MQTTSessionEnd``).
-    case endSession(MQTTSessionEnd)
+    indirect case endSession(MQTTSessionEnd)
 }
 
 struct MQTTSessionRequest: Sendable {
