@@ -29,9 +29,21 @@ def outpost_binary() -> str:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list:
+    """Distinct free ports: the probes stay bound until all are chosen, so the kernel cannot
+    hand out one port twice (one at a time, it did: a broker given the same port for AMQP and
+    management failed to start)."""
+    probes = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def wait_until(condition, timeout=15.0, interval=0.01, message="condition"):
@@ -50,9 +62,7 @@ class OutpostNode:
 
     def __init__(self, data_dir: Path, extra_args=None, config_text=None):
         self.data_dir = data_dir
-        self.amqp_port = free_port()
-        self.mqtt_port = free_port()
-        self.management_port = free_port()
+        self.amqp_port, self.mqtt_port, self.management_port = free_ports(3)
         self.extra_args = list(extra_args or [])
         self.config_path = None
         if config_text is not None:

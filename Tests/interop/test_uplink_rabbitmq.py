@@ -14,7 +14,7 @@ from proton.reactor import LinkOption
 from proton.utils import BlockingConnection
 
 from amqp_bulk import send_many
-from conftest import ROOT, free_port, wait_until
+from conftest import ROOT, free_ports, wait_until
 from test_uplink_amqp import ADDRESS, queue_messages
 from test_uplink_mqtt import uplink_command, uplink_paused
 
@@ -26,8 +26,7 @@ WINDOW = 200
 class RabbitMQ:
     def __init__(self, directory):
         self.directory = directory
-        self.amqp_port = free_port()
-        self.mqtt_port = free_port()
+        self.amqp_port, self.mqtt_port = free_ports(2)
 
     def start(self):
         subprocess.run(
