@@ -1,31 +1,19 @@
 import BrokerStore
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Gives free heap pages back to the system after bursts (see `HeapTrimPolicy`); the
 /// housekeeping loop calls `tick` about once a second. Does nothing where there is no glibc
 /// `malloc_trim` or no `/proc/self/statm`.
 ///
 /// Only the housekeeping task calls `tick`, one call at a time.
 final class HeapTrimmer {
-    private typealias MallocTrim = @convention(c) (Int) -> Int32
-
-    private let mallocTrim: MallocTrim?
+    private let mallocTrim = GlibcMalloc.trim
     private var policy: HeapTrimPolicy?
     private var nextLook = ContinuousClock.now
     private let logger: Logger
 
     init(logger: Logger) {
         self.logger = logger
-        #if canImport(Glibc)
-        // Declared in malloc.h, which the Glibc module does not include.
-        self.mallocTrim = dlsym(nil, "malloc_trim").map { unsafeBitCast($0, to: MallocTrim.self) }
-        #else
-        self.mallocTrim = nil
-        #endif
         self.policy = ProcessMemory.current().map { HeapTrimPolicy(baseline: $0.residentAnonymous) }
     }
 

@@ -17,7 +17,6 @@ import LMDB
 /// cache. Pages touched since the last release are released too once the store has been quiet
 /// for `quietDelay` (the writer does it), so a burst does not leave its pages mapped until the
 /// next one.
-
 final class MappedPageRelease: Sendable {
     /// Growth of the resident file pages (or, where they cannot be read, of the estimate) that
     /// makes a release due. Each release makes the next commits fault their B-tree paths in again
@@ -46,8 +45,8 @@ final class MappedPageRelease: Sendable {
         case releaseNow
     }
 
-    /// Counts bytes of pages touched and says what the caller should do. After releasing, the
-    /// caller says so (`released`).
+    /// Counts bytes of pages touched and says what the caller should do (`.releaseNow`: call
+    /// `release`).
     func touched(bytes: Int) -> Advice {
         guard bytes > 0 else { return .nothing }
         let sinceRelease = self.bytesSinceRelease.wrappingIncrementThenLoad(by: bytes, ordering: .relaxed)

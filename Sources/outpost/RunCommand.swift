@@ -5,10 +5,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `outpost run`: the daemon, with embedded defaults when no configuration is given.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        tuneMalloc()
+        GlibcMalloc.tuneForDaemon()
         let environment = ProcessInfo.processInfo.environment
         var configuration: OutpostConfiguration
         do {
@@ -101,24 +97,4 @@ struct RunCommand: AsyncParsableCommand {
         )
         try await group.run()
     }
-}
-
-/// A daemon with a handful of threads: two malloc arenas instead of glibc's eight per core keep
-/// less freed memory stranded after a burst, and fixed mmap and trim thresholds (128 KiB) stop
-/// glibc from raising them after the first large buffer is freed, after which it kept what bursts
-/// had freed (QoS 0 4→4, four runs: VmHWM 63 -> 52 MiB; docs/benchmarks.md, "RSS"). `mallopt` is
-/// not in the Glibc module (malloc.h), so it is looked up; elsewhere this does nothing.
-private func tuneMalloc() {
-    #if canImport(Glibc)
-    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-    // Parameter numbers from malloc.h.
-    let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
-    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-    let arenaMax: Int32 = -8  // M_ARENA_MAX
-    guard let symbol = dlsym(nil, "mallopt") else { return }
-    let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
-    _ = mallopt(arenaMax, 2)
-    _ = mallopt(mmapThreshold, 128 << 10)
-    _ = mallopt(trimThreshold, 128 << 10)
-    #endif
 }
