@@ -9,14 +9,22 @@ import NIOPosix
 /// Interprets the session state machine for one connection: each decoded packet, broker callback
 /// or timer becomes one machine call, and the returned actions are run in order. Packets are encoded
 /// into one buffer per batch and flushed at the end of a read batch or delivery batch.
+///
+/// The handler decodes the bytes it reads itself (`NIOSingleStepByteToMessageProcessor`, as
+/// postgres-nio's channel handler does) rather than behind a `ByteToMessageHandler`: passed down
+/// the pipeline, every packet was boxed into an `NIOAny` (a heap allocation, the packet being larger
+/// than an existential's inline room) and cast back out of it.
 final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = MQTTPacket
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Packets a client may pipeline after CONNECT while authentication and session attach run.
     static let maximumHeldPackets = 1000
 
     private var machine: MQTTSessionStateMachine
+    private let decoder: NIOSingleStepByteToMessageProcessor<MQTTPacketDecoder>
+    /// Set by a malformed packet: the connection is closing, and nothing it sends after is read.
+    private var decodingStopped = false
     private let broker: Broker
     private let registry: MQTTSessionRegistry
     private let connections: ConnectionRegistry
@@ -55,7 +63,15 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var messagesIn = 0
     private var messagesOut = 0
 
-    init(broker: Broker, registry: MQTTSessionRegistry, connections: ConnectionRegistry, settings: MQTTServerSettings, logger: Logger) {
+    init(
+        decoder: MQTTPacketDecoder,
+        broker: Broker,
+        registry: MQTTSessionRegistry,
+        connections: ConnectionRegistry,
+        settings: MQTTServerSettings,
+        logger: Logger
+    ) {
+        self.decoder = NIOSingleStepByteToMessageProcessor(decoder)
         self.broker = broker
         self.registry = registry
         self.connections = connections
@@ -110,9 +126,24 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = self.unwrapInboundIn(data)
+        guard !self.decodingStopped else { return }
+        let bytes = self.unwrapInboundIn(data)
         self.isReading = true
         self.lastActivity = .now()
+        do {
+            try self.decoder.process(buffer: bytes) { packet in self.packetDecoded(packet) }
+        } catch {
+            self.decodingStopped = true
+            if let decodingError = error as? MQTTDecodingError {
+                self.run(self.machine.decodingFailed(decodingError))
+            } else {
+                self.logger.debug("mqtt decoding failed", metadata: ["outpost.error": "\(error)"])
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func packetDecoded(_ packet: MQTTPacket) {
         if self.machine.isAwaitingSession {
             guard self.heldPackets.count < Self.maximumHeldPackets else {
                 return self.run([.close(nil, reason: "too many packets before CONNACK")])
@@ -161,12 +192,8 @@ final class MQTTChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let decodingError = error as? MQTTDecodingError {
-            self.run(self.machine.decodingFailed(decodingError))
-        } else {
-            self.logger.debug("mqtt connection error", metadata: ["outpost.error": "\(error)"])
-            context.close(promise: nil)
-        }
+        self.logger.debug("mqtt connection error", metadata: ["outpost.error": "\(error)"])
+        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -78,9 +78,15 @@ public enum MQTTServer {
         // channel starts reading only once this future (the child channel initializer) completes.
         return registry.whenLoaded(on: channel.eventLoop).flatMapThrowing {
             let decoder = MQTTPacketDecoder(maximumPacketSize: settings.maxPacketSize, validatesPayloadFormat: true)
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
             try channel.pipeline.syncOperations.addHandler(
-                MQTTChannelHandler(broker: broker, registry: registry, connections: connections, settings: settings, logger: logger)
+                MQTTChannelHandler(
+                    decoder: decoder,
+                    broker: broker,
+                    registry: registry,
+                    connections: connections,
+                    settings: settings,
+                    logger: logger
+                )
             )
         }
     }

@@ -24,6 +24,8 @@ let usage = """
       --threads T           event loop threads of the tool (1)
       --idle-timeout S      give up after S seconds without progress (10)
       --label TEXT          printed on the RESULT line
+      --latency-log FILE    write every latency sample (µs, one per line, in the order each
+                            subscriber received them) to FILE, to see the shape of a tail
     Exit status: 0 ok, 1 a QoS 1 message was lost or duplicated (or a connection failed), 2 usage.
     """
 
@@ -49,6 +51,7 @@ struct Config {
     var threads: Int
     var idleTimeout: Double
     var label: String
+    var latencyLog: String
 }
 
 let config: Config = {
@@ -78,7 +81,8 @@ let config: Config = {
         topic: options.string("topic", "bench") + "/" + suffix,
         threads: max(1, options.int("threads", 1)),
         idleTimeout: options.double("idle-timeout", 10),
-        label: options.string("label", "")
+        label: options.string("label", ""),
+        latencyLog: options.string("latency-log", "")
     )
 }()
 
@@ -454,6 +458,14 @@ let duplicates = perSubscriber.reduce(0) { $0 + $1.duplicates }
 let rate = Double(published) / elapsed
 let deliveredRate = Double(received) / elapsed
 let pcts = latencies.percentiles([50, 99, 99.9])
+if !config.latencyLog.isEmpty {
+    let lines = latencies.values.map { String($0 / 1_000) + "\n" }.joined()
+    do {
+        try lines.write(toFile: config.latencyLog, atomically: false, encoding: .utf8)
+    } catch {
+        fatalExit("--latency-log \(config.latencyLog): \(error)")
+    }
+}
 let cpu = cpuAfter - cpuBefore
 let cpuPerMessage = cpu / Double(max(1, published + received)) * 1e6
 var problems = progress.errors
