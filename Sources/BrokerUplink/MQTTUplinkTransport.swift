@@ -38,7 +38,6 @@ public struct MQTTUplinkTransport: UplinkTransport {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = MQTTUplinkChannelHandler(machine: machine, clock: clock, events: events, connected: connected)
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MQTTPacketDecoder(protocolVersion: .v3_1_1)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -53,9 +52,13 @@ public struct MQTTUplinkTransport: UplinkTransport {
 final class MQTTUplinkChannelHandler: ChannelInboundHandler, UplinkConnection, @unchecked Sendable {
     // @unchecked: all state is touched on the channel's event loop only (the uplink
     // connects on its own loop, so `send`/`close` arrive there too).
-    typealias InboundIn = MQTTPacket
+    typealias InboundIn = ByteBuffer
 
     private var machine: MQTTUplinkClientStateMachine
+    /// Decodes in the handler, as the server's `MQTTChannelHandler` does (no `NIOAny` per packet).
+    private let decoder = NIOSingleStepByteToMessageProcessor(MQTTPacketDecoder(protocolVersion: .v3_1_1))
+    /// Set by a malformed packet: the connection is closing, and nothing read after it is decoded.
+    private var decodingStopped = false
     private let clock: any BrokerClock
     private let events: any UplinkConnectionEvents
     private var connected: EventLoopPromise<any UplinkConnection>?
@@ -89,8 +92,15 @@ final class MQTTUplinkChannelHandler: ChannelInboundHandler, UplinkConnection, @
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = self.unwrapInboundIn(data)
-        self.run(self.machine.packetReceived(packet, now: self.clock.now()), context: context)
+        guard !self.decodingStopped else { return }
+        do {
+            try self.decoder.process(buffer: self.unwrapInboundIn(data)) { packet in
+                self.run(self.machine.packetReceived(packet, now: self.clock.now()), context: context)
+            }
+        } catch {
+            self.decodingStopped = true
+            self.errorCaught(context: context, error: error)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
