@@ -399,7 +399,14 @@ public final class Broker: @unchecked Sendable {
         let admittedEarly = early
         // The queues that take the entry when its commit is done (the others have it already).
         let arriving = early.isEmpty ? targets : targets.filter { queue in !early.contains { $0 === queue } }
-        self.store.submit([.storeMessage(message, queues: targets.map(\.id))] + additionalOperations) { result in
+        // Entries claimed early and handed over at the end of the caller's read batch: the writer
+        // is woken after that hand-over (`EarlyAdmissions.admit`). Woken now, it took the CPU from
+        // this thread in the middle of the batch, and the consumers waited for it to stop.
+        let wakesWriterLater = earlyAdmissions != nil && !early.isEmpty
+        self.store.submit(
+            [.storeMessage(message, queues: targets.map(\.id))] + additionalOperations,
+            wakesWriter: !wakesWriterLater
+        ) { result in
             switch result {
             case .success(let receipt):
                 for queue in arriving {
@@ -422,6 +429,7 @@ public final class Broker: @unchecked Sendable {
                 queue.earlyEntriesAdmitted([entry])
             }
         }
+        if wakesWriterLater { earlyAdmissions?.wakeWriterAfterAdmitting(self.store) }
     }
 
     // MARK: Dead letters and expiry

@@ -119,7 +119,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.afterCommitHandlers.withLockedValue { $0.append(handler) }
     }
 
-    func submit(_ operations: [StoreOperation], deferrable: Bool, completion: @escaping Completion) {
+    /// Adds a submission. `wakesWriter: false` leaves a waiting thread asleep until `wake` (or
+    /// another submission) wakes it: for a caller with something more pressing to do first.
+    func submit(_ operations: [StoreOperation], deferrable: Bool, wakesWriter: Bool = true, completion: @escaping Completion) {
         let pendingMemory = operations.reduce(0) { $0 + $1.pendingMemory }
         self.condition.lock()
         guard case .running = self.runState else {
@@ -134,8 +136,16 @@ final class GroupCommitWriter: @unchecked Sendable {
         } else if self.oldestDeferred == nil {
             self.oldestDeferred = .now
         }
-        self.condition.signal()
         self.condition.unlock()
+        // Signalled after unlocking: signalled under the lock, the woken thread blocked on the
+        // lock at once and was woken a second time by the unlock (two switches instead of one).
+        // Nothing is lost: the thread checks `pending` under the lock before it waits.
+        if wakesWriter { self.condition.signal() }
+    }
+
+    /// Wakes the thread for submissions made with `wakesWriter: false`.
+    func wake() {
+        self.condition.signal()
     }
 
     /// Wakes the thread if it waits with nothing to do, so that it notices pages another thread

@@ -122,9 +122,16 @@ public final class MessageStore: Sendable {
     public func submit(
         _ operations: [StoreOperation],
         deferrable: Bool = false,
+        wakesWriter: Bool = true,
         completion: @escaping @Sendable (Result<CommitReceipt, StoreError>) -> Void
     ) {
-        self.writer.submit(operations, deferrable: deferrable, completion: completion)
+        self.writer.submit(operations, deferrable: deferrable, wakesWriter: wakesWriter, completion: completion)
+    }
+
+    /// Wakes the writer for submissions made with `wakesWriter: false`; every such submission
+    /// must be followed by this call soon (or by another submission), or it waits.
+    public func wakeWriter() {
+        self.writer.wake()
     }
 
     /// Runs `handler` on the writer thread after the completions of every commit have run, so

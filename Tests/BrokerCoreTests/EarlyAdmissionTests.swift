@@ -1,4 +1,5 @@
 import BrokerStore
+import BrokerTestSupport
 import NIOCore
 import Testing
 
@@ -171,5 +172,29 @@ struct EarlyAdmissionTests {
         #expect(machine.readyInMemory == 0)
         #expect(machine.messageCount == 0)
         #expect(self.delivered(machine.addConsumer(0, credit: 10, now: 0)).isEmpty)
+    }
+}
+
+/// A front end's read batch (`EarlyAdmissions`): its consumers get the message when the batch
+/// ends, and only then is the store's writer woken to commit it.
+@Suite("Early admissions of a read batch")
+struct ReadBatchAdmissionTests {
+    @Test func theBatchHandsItsEntriesOverThenWakesTheWriter() throws {
+        let test = try TestBroker()
+        let queue = try test.broker.subscribe(queueName: "s1", filter: "t/a", isDurable: true)
+        let recorder = RecordingConsumer()
+        _ = queue.addConsumer(delegate: recorder, credit: 10)
+        let admissions = EarlyAdmissions()
+        let stored = BlockingResult<Bool>()
+        for index in 0..<3 {
+            let message = IncomingMessage(address: "t/a", isDurable: true, body: ByteBuffer(string: "\(index)"))
+            test.broker.publish(message, autoCreateAs: .multicast, earlyAdmissions: admissions) { result in
+                if index == 2 { stored.set((try? result.get()) != nil) }
+            }
+        }
+        #expect(recorder.deliveries.isEmpty)  // not before the batch ends
+        admissions.admit()
+        #expect(recorder.deliveries.map { String(buffer: $0.message.body) } == ["0", "1", "2"])
+        #expect(try stored.wait())
     }
 }

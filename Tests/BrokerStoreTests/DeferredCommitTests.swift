@@ -18,14 +18,23 @@ struct DeferredCommitTests {
         }
     }
 
+    /// Stores a message, then submits its removal (deferrable); the box gets the removal's receipt.
+    func storeAndSubmitItsRemoval(
+        _ store: MessageStore,
+        _ queue: QueueRecord
+    ) async throws -> (StoredMessage, NIOLockedValueBox<CommitReceipt?>) {
+        let message = makeMessage(store)
+        _ = try await store.commit([.storeMessage(message, queues: [queue.id])])
+        let removal = NIOLockedValueBox<CommitReceipt?>(nil)
+        store.submit([.removeEntry(EntryKey(queue: queue.id, priority: message.priority, message: message.id))], deferrable: true) { result in
+            removal.withLockedValue { $0 = try? result.get() }
+        }
+        return (message, removal)
+    }
+
     @Test func aRemovalWaitsForTheNextDurableCommitAndSharesIt() async throws {
         try await self.withStore(deferralLimit: .seconds(30)) { store, queue in
-            let first = makeMessage(store)
-            _ = try await store.commit([.storeMessage(first, queues: [queue.id])])
-            let removal = NIOLockedValueBox<CommitReceipt?>(nil)
-            store.submit([.removeEntry(EntryKey(queue: queue.id, priority: first.priority, message: first.id))], deferrable: true) { result in
-                removal.withLockedValue { $0 = try? result.get() }
-            }
+            let (first, removal) = try await self.storeAndSubmitItsRemoval(store, queue)
             // Nothing durable to ride on: the removal waits (its limit is far away).
             #expect(!eventually(timeout: .milliseconds(200)) { removal.withLockedValue { $0 } != nil })
             let stored = try await store.commit([.storeMessage(makeMessage(store), queues: [queue.id])])
@@ -33,6 +42,24 @@ struct DeferredCommitTests {
             #expect(removal.withLockedValue { $0?.transactionID } == stored.transactionID)
             let remaining = try store.read { try $0.page(of: queue.id, after: nil, maxCount: 10, maxBytes: .max).items.map(\.entry.key.message) }
             #expect(!remaining.contains(first.id))
+        }
+    }
+
+    /// A front end submits its read batch's messages without waking the writer and wakes it once
+    /// it has handed them to their consumers (`EarlyAdmissions`).
+    @Test func aSubmissionThatDoesNotWakeTheWriterWaitsForWakeWriter() async throws {
+        try await self.withStore(deferralLimit: .seconds(30)) { store, queue in
+            let (_, removal) = try await self.storeAndSubmitItsRemoval(store, queue)
+            // The writer now waits up to 30 s for urgent work to carry this removal.
+            let stored = NIOLockedValueBox<CommitReceipt?>(nil)
+            store.submit([.storeMessage(makeMessage(store), queues: [queue.id])], wakesWriter: false) { result in
+                stored.withLockedValue { $0 = try? result.get() }
+            }
+            #expect(!eventually(timeout: .milliseconds(200)) { stored.withLockedValue { $0 } != nil })
+            store.wakeWriter()
+            #expect(eventually { stored.withLockedValue { $0 } != nil })
+            #expect(eventually { removal.withLockedValue { $0 } != nil })
+            #expect(removal.withLockedValue { $0?.transactionID } == stored.withLockedValue { $0?.transactionID })
         }
     }
 
