@@ -50,7 +50,8 @@ struct DeferredCommitTests {
     @Test func aSubmissionThatDoesNotWakeTheWriterWaitsForWakeWriter() async throws {
         try await self.withStore(deferralLimit: .seconds(30)) { store, queue in
             let (_, removal) = try await self.storeAndSubmitItsRemoval(store, queue)
-            // The writer now waits up to 30 s for urgent work to carry this removal.
+            // The writer takes the removal and waits (up to 30 s) for urgent work to carry it.
+            #expect(!eventually(timeout: .milliseconds(200)) { removal.withLockedValue { $0 } != nil })
             let stored = NIOLockedValueBox<CommitReceipt?>(nil)
             store.submit([.storeMessage(makeMessage(store), queues: [queue.id])], wakesWriter: false) { result in
                 stored.withLockedValue { $0 = try? result.get() }
