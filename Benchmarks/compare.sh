@@ -2,7 +2,7 @@
 # Side-by-side load figures (issue 7): Outpost against Debian's mosquitto (MQTT) and
 # RabbitMQ (AMQP 1.0 and MQTT plugins), same load tools, same scenarios, same machine.
 #
-#   Benchmarks/compare.sh [--quick] [--runs N] [--only outpost,mosquitto,rabbitmq] [--skip-build]
+#   Benchmarks/compare.sh [--quick] [--runs N] [--only outpost,mosquitto,rabbitmq] [--skip-build] [--no-doc]
 #   (environment: OUTPOST_SRC=DIR builds Outpost from DIR instead of this checkout)
 #
 # Builds Outpost release (scratch .build-release-bench) and the load tools (scratch
@@ -10,6 +10,8 @@
 # scenario once as warm-up and then N times (3; --quick: 1 run with fewer messages),
 # alternating brokers run by run, and prints medians and ratios (Outpost / peer). Broker RSS
 # (VmRSS idle after start, VmHWM peak) from /proc. Every process it starts is stopped by PID.
+# The table also goes into docs/benchmarks.md (Benchmarks/write-table.sh), replacing the last
+# run's, unless --no-doc (for experiments).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,13 +19,15 @@ QUICK=0
 RUNS=3
 ONLY="outpost,mosquitto,rabbitmq"
 SKIP_BUILD=0
+WRITE_DOC=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; RUNS=1 ;;
         --runs) RUNS=$2; shift ;;
         --only) ONLY=$2; shift ;;
         --skip-build) SKIP_BUILD=1 ;;
-        -h|--help) sed -n "2,13p" "$0"; exit 0 ;;
+        --no-doc) WRITE_DOC=0 ;;
+        -h|--help) sed -n "2,16p" "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -245,4 +249,8 @@ awk -v scenarios="$(for e in "${SCENARIOS[@]}"; do printf '%s ' "${e%%|*}"; done
         print "(! = a run of this cell failed verification; broker_cpu_us_per_msg: the broker process, per message delivered; cpu_us_per_msg: the load tool, per message handled;"
         print " disk_commit_*: raw LMDB, one put per durable commit, measured right after each Outpost run of the scenario: the latency of the disk itself then)"
     }' "$TMP/rss.txt" "$RESULTS" | tee "$TMP/table.txt"
+if [ $WRITE_DOC = 1 ] && [ -s "$RESULTS" ]; then
+    Benchmarks/write-table.sh "$TMP/table.txt" \
+        "$(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, median of $RUNS run(s)$( [ $QUICK = 1 ] && echo ', --quick message counts')"
+fi
 echo "raw results and logs: $TMP"
