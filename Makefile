@@ -28,9 +28,11 @@ run: build
 test: test-deps
 	scripts/run-tests
 
-# Side-by-side load figures against mosquitto and RabbitMQ (issue 7); see Benchmarks/README.md.
+# Side-by-side load figures against mosquitto and RabbitMQ, restart and uplink drain (issue 7);
+# `make bench BENCH_ARGS=--quick` for the 3-minute version. See Benchmarks/README.md.
+BENCH_ARGS ?=
 bench: deps
-	Benchmarks/compare.sh
+	Benchmarks/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf .build
