@@ -20,7 +20,10 @@ trap 'rm -f "$section" "$section.doc"' EXIT
     echo "## Side by side (issue 7): the latest \`make bench\` table"
     echo
     echo "$heading; source at $commit. Ratios Outpost / peer; targets and what the figures mean"
-    echo "are in the measurements below."
+    echo "are in the measurements below. Peers as run: mosquitto (Debian) without persistence,"
+    echo "\`max_queued_messages 0\` and \`max_inflight_messages 0\` (unlimited, so it drops nothing);"
+    echo "RabbitMQ (Debian, 3.10) with \`mqtt.prefetch 1000\` (default 10) and AMQP 1.0 to"
+    echo "\`/queue/NAME\` with durable termini (a durable classic queue). Outpost: defaults, durable store."
     echo
     echo '```'
     cat "$table"
