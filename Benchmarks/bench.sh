@@ -25,25 +25,24 @@ while [ $# -gt 0 ]; do
     shift
 done
 started=$(date -u '+%Y-%m-%d %H:%M')
-log=$(mktemp /tmp/outpost-bench.XXXXXX)
-trap 'rm -f "$log" "$log.table"' EXIT
+work=$(mktemp -d /tmp/outpost-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 
 # compare.sh builds Outpost and every load tool the other two use.
-Benchmarks/compare.sh "${compare_args[@]}" --no-doc | tee "$log"
-results=$(sed -n 's/^raw results and logs: //p' "$log" | tail -1)
+Benchmarks/compare.sh "${compare_args[@]}" --no-doc | tee "$work/compare"
+results=$(sed -n 's/^raw results and logs: //p' "$work/compare" | tail -1)
 [ -n "$results" ] && [ -s "$results/table.txt" ] || { echo "compare.sh gave no table"; exit 1; }
 echo "== restart (Outpost alone)"
-Benchmarks/restart.sh "${quick[@]}" --skip-build | tee "$log.restart"
+Benchmarks/restart.sh "${quick[@]}" --skip-build | tee "$work/restart"
 echo "== uplink drain (Outpost alone)"
-Benchmarks/drain.sh "${quick[@]}" --skip-build | tee "$log.drain"
+Benchmarks/drain.sh "${quick[@]}" --skip-build | tee "$work/drain"
 
 {
     cat "$results/table.txt"
     echo
     echo "Outpost alone:"
-    grep '^RESULT' "$log.restart" || echo "restart: no result"
-    grep '^RESULT' "$log.drain" || echo "drain: no result"
-} > "$log.table"
-rm -f "$log.restart" "$log.drain"
-Benchmarks/write-table.sh "$log.table" \
+    grep '^RESULT' "$work/restart" || echo "restart: no result"
+    grep '^RESULT' "$work/drain" || echo "drain: no result"
+} > "$work/table"
+Benchmarks/write-table.sh "$work/table" \
     "$started UTC, $(nproc) cores, median of $runs run(s)$( [ ${#quick[@]} -gt 0 ] && echo ', --quick message counts')"
